@@ -1,0 +1,13 @@
+//! pgsnap: a PostgreSQL logical backup engine.
+//!
+//! Dependencies point one way: `cli → engine → {pg, catalog, schema, archive} → format`.
+//! `format` is a pure codec (no I/O); `archive` does file I/O around it; `pg` owns
+//! connections and the COPY stream scanner; `catalog` reads the system catalogs;
+//! `schema` turns the catalog into ordered DDL entries; `engine` runs backups and
+//! restores; `cli` is the only module that knows clap.
+
+pub mod archive;
+pub mod catalog;
+pub mod format;
+pub mod pg;
+pub mod schema;
