@@ -1,1 +1,9 @@
+//! The integration tests: one binary, real PostgreSQL clusters started by
+//! `support`, the real `pgsnap` binary, PostgreSQL as the oracle.
+
 mod support;
+
+mod cli;
+mod damage;
+mod faults;
+mod roundtrip;

@@ -1,1 +1,23 @@
-//! (module under construction)
+//! I/O around the format codec: writing an archive sequentially
+//! ([`ArchiveWriter`]), reading it back with random access from many threads
+//! ([`ArchiveReader`]) and checking every byte offline ([`verify`]).
+//!
+//! All byte layouts live in `crate::format`; this module only moves bytes
+//! between files and the codec and names the damaged object and its file
+//! offset when something does not check out. std only, no tokio: callers on
+//! an async runtime run these on blocking threads.
+
+mod error;
+mod reader;
+mod verify;
+mod writer;
+
+#[cfg(test)]
+mod fuzz_regressions;
+#[cfg(test)]
+mod tests;
+
+pub use error::ArchiveError;
+pub use reader::ArchiveReader;
+pub use verify::{verify, VerifyReport};
+pub use writer::ArchiveWriter;

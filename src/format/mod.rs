@@ -1,4 +1,25 @@
 //! Pure codec for the pgsnap archive format v1 (see `format-spec/v1.md`).
-//! No I/O here: bytes in, values (or "need more bytes") out.
+//! No I/O here: bytes in, values (or errors) out, so everything about bytes
+//! is unit-testable, fuzzable and benchmarkable without a server or a file.
+//!
+//! Layout: `FileHeader ‖ Frame* ‖ TOC ‖ Trailer`. [`header`] owns the file
+//! header, [`frame`] the data frames and their compression, [`tocio`] the
+//! stored table of contents (whose model is [`toc`]), [`trailer`] the fixed
+//! trailer, and [`error`] the codec's one error type.
 
+pub mod error;
+pub mod frame;
+pub mod header;
+mod le;
 pub mod toc;
+pub mod tocio;
+pub mod trailer;
+
+pub use error::FormatError;
+pub use frame::{
+    decode_payload, encode_frame, Codec, EncodedFrame, FrameHeader, DEFAULT_CHUNK,
+    FRAME_HEADER_LEN, MAX_FRAME_RAW, MAX_FRAME_STORED,
+};
+pub use header::{FileHeader, FORMAT_MAJOR, FORMAT_MINOR, HEADER_LEN};
+pub use tocio::{decode_toc, encode_toc, validate_toc};
+pub use trailer::{Trailer, MAX_TOC_RAW, MAX_TOC_STORED, TRAILER_LEN};

@@ -1,1 +1,13 @@
-//! (module under construction)
+//! Everything about talking to PostgreSQL: connection parameters resolved the way
+//! libpq does (flags, conninfo/URI, environment, password file), session setup,
+//! server facts, and the pure COPY stream scanner.
+
+pub mod conn;
+pub mod copyscan;
+mod error;
+mod pgpass;
+pub mod session;
+
+pub use conn::{ConnArgs, ConnParams};
+pub use error::PgError;
+pub use error::describe as error_text;

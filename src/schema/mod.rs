@@ -1,1 +1,1 @@
-//! (module under construction)
+//! placeholder

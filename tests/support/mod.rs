@@ -1,1 +1,184 @@
+//! Test support: one throwaway cluster shared by the tests that run at the same
+//! time (stopped when the last of them finishes), a database per test, and a
+//! runner for the real `pgsnap` binary.
 
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex, Weak};
+
+use pgsnap::cluster::{compare, find_bindir, Cluster};
+use tokio_postgres::Client;
+
+static CLUSTER: Mutex<Weak<Cluster>> = Mutex::new(Weak::new());
+static DB_COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+pub const CORPUS: &str = include_str!("../corpus/app.sql");
+
+/// The shared cluster; started on first use. Fails loudly without PostgreSQL.
+pub fn cluster() -> Arc<Cluster> {
+    let mut slot = CLUSTER.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = slot.upgrade() {
+        return c;
+    }
+    let explicit = std::env::var_os("PGSNAP_PG_BINDIR").map(PathBuf::from);
+    let bindir = find_bindir(explicit.as_deref())
+        .unwrap_or_else(|e| panic!("the integration tests need PostgreSQL server binaries: {e}"));
+    let c = Arc::new(Cluster::start(&bindir).unwrap_or_else(|e| panic!("{e}")));
+    *slot = Arc::downgrade(&c);
+    c
+}
+
+/// A database of its own for one test, dropped at the end.
+pub struct TestDb {
+    pub cluster: Arc<Cluster>,
+    pub name: String,
+}
+
+impl TestDb {
+    pub async fn new(prefix: &str) -> TestDb {
+        let cluster = cluster();
+        let n = DB_COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let name = format!("{prefix}_{}_{n}", std::process::id());
+        let admin = connect(&cluster, "postgres").await;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        TestDb { cluster, name }
+    }
+
+    /// Another (not yet existing) database name on the same cluster, dropped with this one.
+    pub fn sibling(&self, suffix: &str) -> String {
+        format!("{}_{suffix}", self.name)
+    }
+
+    pub fn conninfo(&self) -> String {
+        self.cluster.conninfo(&self.name)
+    }
+
+    pub async fn client(&self) -> Client {
+        connect(&self.cluster, &self.name).await
+    }
+
+    pub async fn exec(&self, sql: &str) {
+        self.client()
+            .await
+            .batch_execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("SQL failed: {}", pgsnap::pg::error_text(&e)));
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let cluster = Arc::clone(&self.cluster);
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let c = cluster.params("postgres").connect("pgsnap tests").await.ok()?;
+                let rows = c
+                    .query(
+                        "SELECT datname::text FROM pg_database \
+                         WHERE datname = $1 OR starts_with(datname, $1 || '_')",
+                        &[&name],
+                    )
+                    .await
+                    .ok()?;
+                for r in rows {
+                    let db: String = r.get(0);
+                    let _ = c
+                        .batch_execute(&format!("DROP DATABASE \"{db}\" WITH (FORCE)"))
+                        .await;
+                }
+                Some(())
+            })
+        })
+        .join();
+    }
+}
+
+pub async fn connect(cluster: &Cluster, db: &str) -> Client {
+    cluster
+        .params(db)
+        .connect("pgsnap tests")
+        .await
+        .unwrap_or_else(|e| panic!("connect to {db}: {e}"))
+}
+
+/// Runs the pgsnap binary with a clean PG* environment.
+pub fn pgsnap(args: &[&str]) -> Output {
+    pgsnap_env(args, &[])
+}
+
+pub fn pgsnap_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pgsnap"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PG") || k.starts_with("POSTGRES_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.args(args).envs(env.iter().copied());
+    cmd.output().expect("run pgsnap")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts success, showing pgsnap's stderr otherwise.
+pub fn ok(o: &Output) {
+    assert!(o.status.success(), "pgsnap failed ({}):\n{}", o.status, stderr(o));
+}
+
+/// A scratch directory for archives, removed on drop.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(tag: &str) -> Scratch {
+        let n = DB_COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let p = std::env::temp_dir().join(format!("pgsnap-test-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("scratch dir");
+        Scratch(p)
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    pub fn files(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(&self.0)
+            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Asserts that database `b` is an exact copy of `a`: identical `pg_dump
+/// --schema-only` output and equal rows in every table.
+pub async fn assert_same(cluster: &Cluster, a: &str, b: &str) {
+    let sa = compare::schema_dump(cluster, a).expect("pg_dump source");
+    let sb = compare::schema_dump(cluster, b).expect("pg_dump restored");
+    let diffs = compare::line_differences(&sa, &sb);
+    assert!(diffs.is_empty(), "schema differs ({} lines):\n{}", diffs.len(), diffs.join("\n"));
+    let da = compare::table_digests(&connect(cluster, a).await).await.expect("digest a");
+    let db = compare::table_digests(&connect(cluster, b).await).await.expect("digest b");
+    let data = compare::data_differences(&da, &db);
+    assert!(data.is_empty(), "data differs:\n{}", data.join("\n"));
+    assert!(!da.is_empty());
+}
+
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}

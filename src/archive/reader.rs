@@ -1,0 +1,160 @@
+//! Random-access reading of a finished archive file.
+//!
+//! `open` checks the file header, the trailer (read from the end), the layout
+//! and the table of contents, so everything after it can trust the TOC's
+//! offsets. Frames are read with positioned reads (`pread`), so `&self`
+//! methods work from many threads at once: parallel restore workers share
+//! one reader in an `Arc`.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use super::ArchiveError;
+use crate::format::toc::{StreamInfo, Toc};
+use crate::format::{
+    decode_payload, decode_toc, FileHeader, FrameHeader, Trailer, FRAME_HEADER_LEN, HEADER_LEN,
+    TRAILER_LEN,
+};
+
+/// An open, checked archive; see the module docs.
+#[derive(Debug)]
+pub struct ArchiveReader {
+    file: File,
+    path: PathBuf,
+    len: u64,
+    trailer: Trailer,
+    toc: Toc,
+}
+
+/// How error messages name a stream's table.
+pub(crate) fn table_name(s: &StreamInfo) -> String {
+    format!("table {}.{}", s.schema, s.table)
+}
+
+impl ArchiveReader {
+    /// Opens `path` and checks header, trailer, layout and TOC.
+    pub fn open(path: &Path) -> Result<Self, ArchiveError> {
+        let file = File::open(path)
+            .map_err(|e| ArchiveError::io(format!("opening {}", path.display()), e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| ArchiveError::io(format!("reading {}", path.display()), e))?
+            .len();
+        let read = |offset, n| read_at(&file, path, offset, n);
+
+        let head = read(0, len.min(HEADER_LEN as u64) as usize)?;
+        FileHeader::decode(&head).map_err(|e| {
+            if e.is_not_archive() {
+                ArchiveError::not_archive(path)
+            } else if e.is_truncated() {
+                ArchiveError::incomplete(path, e)
+            } else {
+                ArchiveError::format("file header", 0, e)
+            }
+        })?;
+
+        if len < (HEADER_LEN + TRAILER_LEN) as u64 {
+            return Err(ArchiveError::incomplete(
+                path,
+                format!("file is {len} bytes, shorter than header and trailer"),
+            ));
+        }
+        let at = len - TRAILER_LEN as u64;
+        let trailer =
+            Trailer::decode(&read(at, TRAILER_LEN)?).map_err(|e| ArchiveError::incomplete(path, e))?;
+        trailer
+            .check_layout(len)
+            .map_err(|e| ArchiveError::format("trailer", at, e))?;
+
+        // check_layout bounds the TOC by the file's length.
+        let stored = read(trailer.toc_offset, trailer.toc_stored_len as usize)?;
+        let toc = decode_toc(&stored, &trailer)
+            .map_err(|e| ArchiveError::format("table of contents", trailer.toc_offset, e))?;
+        Ok(ArchiveReader {
+            file,
+            path: path.to_path_buf(),
+            len,
+            trailer,
+            toc,
+        })
+    }
+
+    /// The checked table of contents.
+    pub fn toc(&self) -> &Toc {
+        &self.toc
+    }
+
+    /// The archive's trailer (where the data area ends and the TOC starts).
+    pub fn trailer(&self) -> &Trailer {
+        &self.trailer
+    }
+
+    /// The file's length in bytes (an open archive is never empty).
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// The path the archive was opened from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads, checks and decompresses frame `seq` of `stream` (a stream of
+    /// this archive's TOC); returns the raw COPY bytes.
+    pub fn read_frame(&self, stream: &StreamInfo, seq: usize) -> Result<Vec<u8>, ArchiveError> {
+        let object = || format!("{}, frame {seq}", table_name(stream));
+        let Some(f) = stream.frames.get(seq) else {
+            return Err(ArchiveError::bug(format!(
+                "{} has {} frames, frame {seq} was asked for",
+                table_name(stream),
+                stream.frames.len()
+            )));
+        };
+        let buf = read_at(&self.file, &self.path, f.offset, FRAME_HEADER_LEN + f.stored_len as usize)?;
+        let h = FrameHeader::decode(&buf).map_err(|e| ArchiveError::format(object(), f.offset, e))?;
+        if (h.stream, h.seq as usize) != (stream.id.0, seq) {
+            return Err(ArchiveError::damage(
+                object(),
+                Some(f.offset),
+                format!(
+                    "frame header says stream {} frame {}, expected stream {} frame {seq} \
+                     (frames are misplaced)",
+                    h.stream, h.seq, stream.id.0
+                ),
+            ));
+        }
+        if (h.stored_len, h.raw_len) != (f.stored_len, f.raw_len) {
+            return Err(ArchiveError::damage(
+                object(),
+                Some(f.offset),
+                format!(
+                    "frame header says {} stored / {} raw bytes, the table of contents says \
+                     {} / {}",
+                    h.stored_len, h.raw_len, f.stored_len, f.raw_len
+                ),
+            ));
+        }
+        decode_payload(&h, &buf[FRAME_HEADER_LEN..])
+            .map_err(|e| ArchiveError::format(object(), f.offset, e))
+    }
+}
+
+/// Reads exactly `n` bytes at `offset`; a file shorter than that is damage.
+fn read_at(file: &File, path: &Path, offset: u64, n: usize) -> Result<Vec<u8>, ArchiveError> {
+    let mut buf = vec![0u8; n];
+    file.read_exact_at(&mut buf, offset).map_err(|e| {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            ArchiveError::damage(
+                path.display().to_string(),
+                Some(offset),
+                format!("file ends before the {n} bytes expected here"),
+            )
+        } else {
+            ArchiveError::io(format!("reading {} at byte {offset}", path.display()), e)
+        }
+    })?;
+    Ok(buf)
+}

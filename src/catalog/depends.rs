@@ -1,0 +1,104 @@
+//! Dependencies between user objects (`pg_depend`), keyed by the catalogs we
+//! model. A column default (`pg_attrdef`) and a view's rule (`pg_rewrite`) are
+//! resolved to their relation here, since that is the object we recreate.
+
+use super::{get, query, CatalogError, Oid, FIRST_NORMAL_OID};
+
+/// The system catalog an object lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ObjClass {
+    Namespace,
+    /// `pg_class`: tables, views, sequences, indexes, composite types' relations.
+    Relation,
+    Type,
+    Function,
+    Constraint,
+    Trigger,
+}
+
+impl ObjClass {
+    /// The fixed OIDs of the catalogs themselves (`pg_class.oid` of `pg_namespace`, ...).
+    const CATALOGS: [(Oid, ObjClass); 6] = [
+        (2615, ObjClass::Namespace),
+        (1259, ObjClass::Relation),
+        (1247, ObjClass::Type),
+        (1255, ObjClass::Function),
+        (2606, ObjClass::Constraint),
+        (2620, ObjClass::Trigger),
+    ];
+
+    /// The class of catalog `oid`, if we model it.
+    pub fn from_catalog_oid(oid: Oid) -> Option<ObjClass> {
+        Self::CATALOGS
+            .iter()
+            .find(|(o, _)| *o == oid)
+            .map(|(_, c)| *c)
+    }
+}
+
+/// An object: which catalog, which row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjRef {
+    pub class: ObjClass,
+    pub oid: Oid,
+}
+
+/// `obj` depends on `on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Depend {
+    pub obj: ObjRef,
+    pub on: ObjRef,
+    /// An automatic dependency (`deptype 'a'`), as opposed to a normal one.
+    pub auto: bool,
+}
+
+pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Depend>, CatalogError> {
+    const WHAT: &str = "dependencies";
+    let resolve = |class: &str, oid: &str| {
+        format!(
+            "CASE {class} \
+               WHEN 'pg_catalog.pg_attrdef'::pg_catalog.regclass THEN \
+                 (SELECT ad.adrelid FROM pg_catalog.pg_attrdef ad WHERE ad.oid = {oid}) \
+               WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN \
+                 (SELECT rw.ev_class FROM pg_catalog.pg_rewrite rw WHERE rw.oid = {oid}) \
+               ELSE {oid} END, \
+             CASE WHEN {class} IN ('pg_catalog.pg_attrdef'::pg_catalog.regclass, \
+                                   'pg_catalog.pg_rewrite'::pg_catalog.regclass) \
+               THEN 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid \
+               ELSE {class} END"
+        )
+    };
+    let classes = "('pg_catalog.pg_namespace'::pg_catalog.regclass, 'pg_catalog.pg_class'::pg_catalog.regclass, \
+        'pg_catalog.pg_type'::pg_catalog.regclass, 'pg_catalog.pg_proc'::pg_catalog.regclass, \
+        'pg_catalog.pg_constraint'::pg_catalog.regclass, 'pg_catalog.pg_trigger'::pg_catalog.regclass, \
+        'pg_catalog.pg_attrdef'::pg_catalog.regclass, 'pg_catalog.pg_rewrite'::pg_catalog.regclass)";
+    let sql = format!(
+        "SELECT DISTINCT {}, {}, d.deptype = 'a' \
+         FROM pg_catalog.pg_depend d \
+         WHERE d.deptype IN ('n', 'a') AND d.objid >= {FIRST_NORMAL_OID} \
+          AND d.refobjid >= {FIRST_NORMAL_OID} AND d.classid IN {classes} AND d.refclassid IN {classes} \
+         ORDER BY 1, 2, 3, 4, 5",
+        resolve("d.classid", "d.objid"),
+        resolve("d.refclassid", "d.refobjid"),
+    );
+    let mut out = Vec::new();
+    for r in query(client, WHAT, &sql).await? {
+        let obj = obj_ref(get(&r, WHAT, 1)?, get(&r, WHAT, 0)?);
+        let on = obj_ref(get(&r, WHAT, 3)?, get(&r, WHAT, 2)?);
+        if let (Some(obj), Some(on)) = (obj, on) {
+            out.push(Depend {
+                obj,
+                on,
+                auto: get(&r, WHAT, 4)?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn obj_ref(class: Oid, oid: Option<Oid>) -> Option<ObjRef> {
+    Some(ObjRef {
+        class: ObjClass::from_catalog_oid(class)?,
+        oid: oid?,
+    })
+}

@@ -1,0 +1,52 @@
+//! Indexes (`pg_index`), with the constraint each one backs and the
+//! partitioned-parent index each partition's index is attached to.
+
+use super::{get, query, CatalogError, Oid, USER_NAMESPACE};
+
+/// One index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Index {
+    pub oid: Oid,
+    pub schema: String,
+    pub name: String,
+    pub table: Oid,
+    /// `pg_get_indexdef`: a complete `CREATE INDEX`, no final `;` (says `ON ONLY`
+    /// for a partitioned table).
+    pub definition: String,
+    /// The primary key, unique or exclusion constraint it implements, else 0.
+    pub constraint: Oid,
+    /// The partitioned-parent index it is attached to, else 0.
+    pub parent: Oid,
+}
+
+pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Index>, CatalogError> {
+    const WHAT: &str = "indexes";
+    let sql = format!(
+        "SELECT i.indexrelid, n.nspname::text, ic.relname::text, i.indrelid, \
+          pg_catalog.pg_get_indexdef(i.indexrelid), \
+          COALESCE((SELECT co.oid FROM pg_catalog.pg_constraint co WHERE co.conindid = i.indexrelid \
+                    AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')), 0::pg_catalog.oid), \
+          COALESCE((SELECT h.inhparent FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid), \
+                   0::pg_catalog.oid) \
+         FROM pg_catalog.pg_index i \
+         JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
+         JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace \
+         WHERE {USER_NAMESPACE} \
+         ORDER BY n.nspname, ic.relname"
+    );
+    query(client, WHAT, &sql)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Index {
+                oid: get(r, WHAT, 0)?,
+                schema: get(r, WHAT, 1)?,
+                name: get(r, WHAT, 2)?,
+                table: get(r, WHAT, 3)?,
+                definition: get(r, WHAT, 4)?,
+                constraint: get(r, WHAT, 5)?,
+                parent: get(r, WHAT, 6)?,
+            })
+        })
+        .collect()
+}

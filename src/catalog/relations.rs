@@ -1,0 +1,160 @@
+//! Tables, partitioned tables, views and materialized views (`pg_class`), with
+//! their columns (`pg_attribute`, `pg_attrdef`), partitioning and inheritance.
+
+use super::types::collation_name;
+use super::{get, not_extension_member, query, CatalogError, Oid, USER_NAMESPACE};
+
+/// Which kind of relation (`pg_class.relkind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelKind {
+    Table,
+    PartitionedTable,
+    View,
+    MaterializedView,
+}
+
+/// One column (not dropped).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    pub num: i16,
+    pub name: String,
+    pub type_oid: Oid,
+    /// `format_type(atttypid, atttypmod)`.
+    pub type_sql: String,
+    /// Qualified, quoted collation when it differs from the type's default.
+    pub collation: Option<String>,
+    pub not_null: bool,
+    /// `pg_get_expr(adbin)`: the default, or the generation expression.
+    pub default: Option<String>,
+    /// `GENERATED ALWAYS AS (default) STORED`.
+    pub generated: bool,
+    /// `Some('a')` for `GENERATED ALWAYS AS IDENTITY`, `Some('d')` for `BY DEFAULT`.
+    pub identity: Option<char>,
+    /// Defined by the table itself (not only inherited from a parent).
+    pub is_local: bool,
+}
+
+/// One table, view or materialized view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relation {
+    pub oid: Oid,
+    pub schema: String,
+    pub name: String,
+    pub owner: String,
+    pub kind: RelKind,
+    pub unlogged: bool,
+    /// `relpages`, or `pg_relation_size / 8192` when the table was never analyzed.
+    pub pages: i64,
+    /// `reloptions` as `name=value` strings.
+    pub options: Vec<String>,
+    /// `pg_get_expr(relpartbound)` of a partition (`FOR VALUES ...` / `DEFAULT`).
+    pub partition_bound: Option<String>,
+    /// `pg_get_partkeydef` of a partitioned table (`RANGE (d)`).
+    pub partition_key: Option<String>,
+    /// `pg_get_viewdef` of a view or materialized view.
+    pub view_def: Option<String>,
+    /// A materialized view that holds data (needs a `REFRESH`).
+    pub populated: bool,
+    /// Parents (partitioned parent, or inheritance parents in `inhseqno` order).
+    pub parents: Vec<Oid>,
+    pub columns: Vec<Column>,
+}
+
+pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Relation>, CatalogError> {
+    const WHAT: &str = "tables and views";
+    let sql = format!(
+        "SELECT c.oid, n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text, \
+          c.relkind::text, c.relpersistence = 'u', \
+          CASE WHEN c.relpages > 0 THEN c.relpages::int8 \
+               WHEN c.relkind = 'r' THEN pg_catalog.pg_relation_size(c.oid) / 8192 ELSE 0::int8 END, \
+          COALESCE(c.reloptions, '{{}}'::text[]), \
+          CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, \
+          CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \
+          CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, \
+          c.relispopulated, \
+          ARRAY(SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid \
+                ORDER BY i.inhseqno) \
+         FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 'p', 'v', 'm') AND {USER_NAMESPACE} AND {} \
+         ORDER BY c.oid",
+        not_extension_member("pg_class", "c.oid")
+    );
+    let rows = query(client, WHAT, &sql).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let kind: String = get(r, WHAT, 4)?;
+        out.push(Relation {
+            oid: get(r, WHAT, 0)?,
+            schema: get(r, WHAT, 1)?,
+            name: get(r, WHAT, 2)?,
+            owner: get(r, WHAT, 3)?,
+            kind: match kind.as_str() {
+                "p" => RelKind::PartitionedTable,
+                "v" => RelKind::View,
+                "m" => RelKind::MaterializedView,
+                _ => RelKind::Table,
+            },
+            unlogged: get(r, WHAT, 5)?,
+            pages: get(r, WHAT, 6)?,
+            options: get(r, WHAT, 7)?,
+            partition_bound: get(r, WHAT, 8)?,
+            partition_key: get(r, WHAT, 9)?,
+            view_def: get(r, WHAT, 10)?,
+            populated: get(r, WHAT, 11)?,
+            parents: get(r, WHAT, 12)?,
+            columns: Vec::new(),
+        });
+    }
+    // Both lists are in relation oid order: attach columns in one pass.
+    let mut columns = load_columns(client).await?.into_iter().peekable();
+    for rel in &mut out {
+        while columns.next_if(|(oid, _)| *oid < rel.oid).is_some() {}
+        while let Some((_, col)) = columns.next_if(|(oid, _)| *oid == rel.oid) {
+            rel.columns.push(col);
+        }
+    }
+    Ok(out)
+}
+
+async fn load_columns(client: &tokio_postgres::Client) -> Result<Vec<(Oid, Column)>, CatalogError> {
+    const WHAT: &str = "columns";
+    let sql = format!(
+        "SELECT a.attrelid, a.attnum, a.attname::text, a.atttypid, \
+          pg_catalog.format_type(a.atttypid, a.atttypmod), \
+          CASE WHEN a.attcollation <> t.typcollation THEN {} END, \
+          a.attnotnull, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attgenerated::text, \
+          a.attidentity::text, a.attislocal \
+         FROM pg_catalog.pg_attribute a \
+         JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
+         LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
+         WHERE c.relkind IN ('r', 'p', 'v', 'm') AND {USER_NAMESPACE} \
+          AND a.attnum > 0 AND NOT a.attisdropped \
+         ORDER BY a.attrelid, a.attnum",
+        collation_name("a.attcollation")
+    );
+    query(client, WHAT, &sql)
+        .await?
+        .iter()
+        .map(|r| {
+            let generated: String = get(r, WHAT, 8)?;
+            let identity: String = get(r, WHAT, 9)?;
+            Ok((
+                get(r, WHAT, 0)?,
+                Column {
+                    num: get(r, WHAT, 1)?,
+                    name: get(r, WHAT, 2)?,
+                    type_oid: get(r, WHAT, 3)?,
+                    type_sql: get(r, WHAT, 4)?,
+                    collation: get(r, WHAT, 5)?,
+                    not_null: get(r, WHAT, 6)?,
+                    default: get(r, WHAT, 7)?,
+                    generated: !generated.is_empty(),
+                    identity: identity.chars().next(),
+                    is_local: get(r, WHAT, 10)?,
+                },
+            ))
+        })
+        .collect()
+}

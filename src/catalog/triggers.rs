@@ -1,0 +1,39 @@
+//! User triggers (`pg_trigger`): no internal triggers (foreign keys), no
+//! clones that a partitioned table's trigger made on its partitions.
+
+use super::{get, query, CatalogError, Oid};
+
+/// One trigger.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trigger {
+    pub oid: Oid,
+    pub table: Oid,
+    pub name: String,
+    /// `pg_get_triggerdef`: a complete `CREATE TRIGGER`, no final `;`.
+    pub definition: String,
+    /// `tgenabled`: O (origin, the default), D (disabled), R (replica), A (always).
+    pub enabled: char,
+}
+
+pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Trigger>, CatalogError> {
+    const WHAT: &str = "triggers";
+    let sql = "SELECT t.oid, t.tgrelid, t.tgname::text, pg_catalog.pg_get_triggerdef(t.oid, false), \
+                t.tgenabled::text \
+               FROM pg_catalog.pg_trigger t \
+               WHERE NOT t.tgisinternal AND t.tgparentid = 0 \
+               ORDER BY t.tgrelid, t.tgname";
+    query(client, WHAT, sql)
+        .await?
+        .iter()
+        .map(|r| {
+            let enabled: String = get(r, WHAT, 4)?;
+            Ok(Trigger {
+                oid: get(r, WHAT, 0)?,
+                table: get(r, WHAT, 1)?,
+                name: get(r, WHAT, 2)?,
+                definition: get(r, WHAT, 3)?,
+                enabled: enabled.chars().next().unwrap_or('O'),
+            })
+        })
+        .collect()
+}

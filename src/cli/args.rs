@@ -1,0 +1,135 @@
+//! Flags as the user types them (pg_dump-style names).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pgsnap",
+    version,
+    about = "PostgreSQL logical backups: one snapshot, parallel binary COPY, a checksummed archive",
+    after_help = "Exit codes: 0 success, 1 operation failed or damage found, 2 usage or connection error."
+)]
+pub struct Cli {
+    /// Only print errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More log output (-v info details, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Back up one database into an archive.
+    Backup(BackupArgs),
+    /// Restore an archive into a database.
+    Restore(RestoreArgs),
+    /// Show an archive's table of contents (like pg_restore -l).
+    List(ListArgs),
+    /// Check every frame, checksum, stream and row count of an archive, offline.
+    Verify(VerifyArgs),
+    /// Start a throwaway local cluster, load sample data, back it up, verify,
+    /// restore and compare; then clean up.
+    Demo(DemoArgs),
+}
+
+/// Connection flags, as in pg_dump; the libpq environment fills in the rest.
+#[derive(Debug, Args, Clone)]
+pub struct ConnFlags {
+    /// Database name, conninfo string ("host=... dbname=...") or postgresql:// URI.
+    #[arg(short = 'd', long = "dbname")]
+    pub dbname: Option<String>,
+    /// Server host name or socket directory.
+    #[arg(short = 'h', long = "host")]
+    pub host: Option<String>,
+    /// Server port.
+    #[arg(short = 'p', long = "port")]
+    pub port: Option<u16>,
+    /// User name.
+    #[arg(short = 'U', long = "username")]
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub conn: ConnFlags,
+    /// Output file; "-" writes the archive to standard output.
+    #[arg(short = 'f', long = "file")]
+    pub file: Option<PathBuf>,
+    /// Directory for automatically named backups (when -f is not given).
+    #[arg(long, default_value = "backups")]
+    pub dir: PathBuf,
+    /// Name prefix for automatically named backups: NAME_YYYYMMDD_HHMMSS.pgsnap (UTC).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Parallel worker connections.
+    #[arg(short = 'j', long = "jobs", default_value_t = 2)]
+    pub jobs: usize,
+    /// zstd compression level (0 = none, 1-22).
+    #[arg(short = 'Z', long = "compress", default_value_t = 3)]
+    pub level: i32,
+    /// Raw bytes per frame, in KiB.
+    #[arg(long = "chunk-kib", default_value_t = 4096)]
+    pub chunk_kib: usize,
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub conn: ConnFlags,
+    /// The archive to restore.
+    pub file: PathBuf,
+    /// Parallel worker connections.
+    #[arg(short = 'j', long = "jobs", default_value_t = 2)]
+    pub jobs: usize,
+    /// Create the target database if it does not exist.
+    #[arg(short = 'C', long)]
+    pub create: bool,
+    /// Drop the archive's objects from the target before restoring.
+    #[arg(short = 'c', long)]
+    pub clean: bool,
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// The archive.
+    pub file: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The archive.
+    pub file: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Rows in the demo's large table (sets the sample database's size).
+    #[arg(long, default_value_t = 300_000)]
+    pub rows: u32,
+    /// Parallel jobs for backup and restore.
+    #[arg(short = 'j', long = "jobs", default_value_t = 4)]
+    pub jobs: usize,
+    /// Directory with the PostgreSQL server binaries (initdb, pg_ctl, postgres).
+    #[arg(long, env = "PGSNAP_PG_BINDIR")]
+    pub bindir: Option<PathBuf>,
+}

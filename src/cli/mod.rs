@@ -1,0 +1,8 @@
+//! The command line: the only module that knows clap. Arguments are parsed into
+//! flag structs here, validated into the engine's option structs, and run.
+
+mod args;
+mod run;
+
+pub use args::Cli;
+pub use run::run;

@@ -1,0 +1,222 @@
+//! Validates flags into engine options, runs the command, prints its report.
+//! Returns the process exit code.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::args::{BackupArgs, Cli, Command, ConnFlags, ListArgs, RestoreArgs, VerifyArgs};
+use crate::engine::{self, BackupOptions, Error, Output, RestoreOptions};
+use crate::format::MAX_FRAME_RAW;
+use crate::pg::{ConnArgs, ConnParams};
+
+/// Runs the parsed command line; returns the exit code.
+pub async fn run(cli: Cli) -> i32 {
+    let res = match cli.command {
+        Command::Backup(a) => backup(a).await,
+        Command::Restore(a) => restore(a).await,
+        Command::List(a) => list(a),
+        Command::Verify(a) => verify(a),
+        Command::Demo(a) => crate::demo::run(a.rows, a.jobs, a.bindir).await,
+    };
+    match res {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("pgsnap: error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn conn_params(f: &ConnFlags) -> Result<ConnParams, Error> {
+    Ok(ConnParams::resolve(&ConnArgs {
+        dbname: f.dbname.clone(),
+        host: f.host.clone(),
+        port: f.port,
+        user: f.user.clone(),
+    })?)
+}
+
+fn backup_options(a: &BackupArgs) -> Result<BackupOptions, Error> {
+    if !(0..=22).contains(&a.level) {
+        return Err(Error::usage("-Z/--compress must be between 0 (none) and 22"));
+    }
+    let chunk = a.chunk_kib.saturating_mul(1024);
+    if chunk < 64 * 1024 || chunk > MAX_FRAME_RAW as usize {
+        return Err(Error::usage(format!(
+            "--chunk-kib must be between 64 and {}",
+            MAX_FRAME_RAW / 1024
+        )));
+    }
+    let output = match &a.file {
+        Some(p) if p.as_os_str() == "-" => Output::Stdout,
+        Some(p) => Output::File(p.clone()),
+        None => {
+            if let Some(name) = &a.name {
+                if name.is_empty() || name.contains('/') || name.starts_with('.') {
+                    return Err(Error::usage(
+                        "--name must be a plain file name prefix (no '/', not starting with '.')",
+                    ));
+                }
+            }
+            std::fs::create_dir_all(&a.dir).map_err(|e| {
+                Error::failed(format!("cannot create backup directory {}: {e}", a.dir.display()))
+            })?;
+            let prefix = a.name.as_deref().unwrap_or("backup");
+            Output::File(a.dir.join(format!("{prefix}_{}.pgsnap", utc_stamp(SystemTime::now()))))
+        }
+    };
+    Ok(BackupOptions {
+        conn: conn_params(&a.conn)?,
+        output,
+        jobs: a.jobs,
+        level: a.level,
+        chunk_size: chunk,
+    })
+}
+
+async fn backup(a: BackupArgs) -> Result<(), Error> {
+    let opts = backup_options(&a)?;
+    let report = tokio::select! {
+        r = engine::backup(&opts) => r?,
+        s = shutdown_signal() => return Err(Error::failed(format!("interrupted by {s}; no archive was written"))),
+    };
+    let ratio = if report.archive_bytes > 0 {
+        report.raw_bytes as f64 / report.archive_bytes as f64
+    } else {
+        0.0
+    };
+    let dest = report
+        .path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "standard output".to_string());
+    tracing::info!(
+        "backup written to {dest}: {} bytes ({} raw, {ratio:.1}x), {} entries, {} tables, {} rows in {:.1} s",
+        report.archive_bytes,
+        report.raw_bytes,
+        report.entries,
+        report.tables,
+        report.rows,
+        report.elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn restore(a: RestoreArgs) -> Result<(), Error> {
+    let opts = RestoreOptions {
+        conn: conn_params(&a.conn)?,
+        input: a.file.clone(),
+        jobs: a.jobs,
+        create: a.create,
+        clean: a.clean,
+    };
+    let report = tokio::select! {
+        r = engine::restore(&opts) => r?,
+        s = shutdown_signal() => return Err(Error::failed(format!(
+            "interrupted by {s}; the target database is partly restored: drop it, or restore again with --clean"
+        ))),
+    };
+    tracing::info!(
+        "restored {} into database {:?}: {} entries, {} tables, {} rows in {:.1} s",
+        a.file.display(),
+        report.database,
+        report.entries,
+        report.tables,
+        report.rows,
+        report.elapsed.as_secs_f64()
+    );
+    Ok(())
+}
+
+fn list(a: ListArgs) -> Result<(), Error> {
+    let listing = engine::list(&a.file)?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&listing).expect("listing serialises")
+        );
+    } else {
+        print!("{}", listing.render());
+    }
+    Ok(())
+}
+
+fn verify(a: VerifyArgs) -> Result<(), Error> {
+    let report = engine::verify(&a.file)?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "file": a.file,
+                "ok": true,
+                "entries": report.entries,
+                "streams": report.streams,
+                "frames": report.frames,
+                "rows": report.rows,
+                "raw_bytes": report.raw_bytes,
+            })
+        );
+    } else {
+        println!(
+            "{}: OK ({} entries, {} streams, {} frames, {} rows, {} raw bytes)",
+            a.file.display(),
+            report.entries,
+            report.streams,
+            report.frames,
+            report.rows,
+            report.raw_bytes
+        );
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() -> &'static str {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return "SIGINT";
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "SIGINT",
+        _ = term.recv() => "SIGTERM",
+    }
+}
+
+/// `YYYYMMDD_HHMMSS` in UTC.
+pub fn utc_stamp(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}_{:02}{:02}{:02}",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn stamps_are_utc_civil_time() {
+        assert_eq!(utc_stamp(UNIX_EPOCH), "19700101_000000");
+        let t = UNIX_EPOCH + Duration::from_secs(1_795_000_000);
+        assert_eq!(utc_stamp(t), "20261118_110640");
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400 + 3_661);
+        assert_eq!(utc_stamp(leap), "20000229_010101");
+    }
+}

@@ -1,0 +1,443 @@
+//! `pgsnap backup`: one snapshot, N workers, one sequential archive.
+//!
+//! The leader opens a REPEATABLE READ READ ONLY transaction, exports its
+//! snapshot, reads the catalog and locks the tables it will copy. Each worker
+//! imports the snapshot and streams tables (largest first) with binary COPY.
+//! Raw chunks go to rayon for compression and checksumming; a single writer
+//! thread appends frames in whatever order they finish. A semaphore bounds the
+//! chunks in flight, so memory stays flat whatever the table sizes.
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use futures_util::StreamExt;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
+use tokio_postgres::Client;
+
+use super::Error;
+use crate::archive::{self, ArchiveReader, ArchiveWriter};
+use crate::format::toc::{CompressionInfo, FrameRef, StreamId, StreamInfo, Toc};
+use crate::format::{encode_frame, EncodedFrame, FormatError, FORMAT_MAJOR, FORMAT_MINOR};
+use crate::pg::copyscan::CopyScanner;
+use crate::pg::{session, ConnParams, PgError};
+use crate::schema::{self, quote, TableCopy};
+
+use super::staged::StagedFile;
+
+/// Where the archive goes.
+#[derive(Debug, Clone)]
+pub enum Output {
+    File(PathBuf),
+    Stdout,
+}
+
+#[derive(Debug, Clone)]
+pub struct BackupOptions {
+    pub conn: ConnParams,
+    pub output: Output,
+    pub jobs: usize,
+    /// zstd level; 0 stores frames uncompressed.
+    pub level: i32,
+    /// Raw bytes per frame.
+    pub chunk_size: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct BackupReport {
+    pub path: Option<PathBuf>,
+    pub archive_bytes: u64,
+    pub raw_bytes: u64,
+    pub tables: usize,
+    pub rows: u64,
+    pub entries: usize,
+    pub elapsed: Duration,
+}
+
+/// A compressed frame on its way to the writer, holding its memory permit.
+type FrameMsg = Result<(EncodedFrame, OwnedSemaphorePermit), FormatError>;
+type FrameMap = HashMap<(u32, u32), FrameRef>;
+
+/// What a worker learned about one stream.
+struct StreamStats {
+    id: StreamId,
+    table: TableCopy,
+    frames: u32,
+    raw_bytes: u64,
+    rows: u64,
+    crc32: u32,
+}
+
+/// Shared state of the workers.
+struct Shared {
+    queue: Mutex<VecDeque<(StreamId, TableCopy)>>,
+    permits: Arc<Semaphore>,
+    frames: Mutex<Option<mpsc::Sender<FrameMsg>>>,
+    writer_failed: Arc<AtomicBool>,
+    level: i32,
+    chunk: usize,
+}
+
+pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
+    let started = Instant::now();
+    if opts.jobs == 0 {
+        return Err(Error::usage("-j/--jobs must be at least 1"));
+    }
+    let leader = opts.conn.connect("pgsnap").await?;
+    session::setup_reader(&leader).await?;
+    exec(&leader, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", "start the snapshot transaction").await?;
+    let snapshot: String = leader
+        .query_one("SELECT pg_catalog.pg_export_snapshot()", &[])
+        .await
+        .map_err(|e| PgError::query("could not export the snapshot", &e))?
+        .get(0);
+    let facts = session::server_facts(&leader).await?;
+    let catalog = crate::catalog::load(&leader).await?;
+    let plan = schema::build(&catalog)?;
+    lock_tables(&leader, &plan.tables).await?;
+    tracing::info!(
+        database = %facts.database,
+        server = %facts.server_version,
+        entries = plan.entries.len(),
+        tables = plan.tables.len(),
+        "snapshot {snapshot} taken"
+    );
+
+    let (staged, sink, file): (Option<StagedFile>, Box<dyn Write + Send>, Option<File>) =
+        match &opts.output {
+            Output::File(path) => {
+                let (staged, file) = StagedFile::create(path).map_err(|e| {
+                    Error::failed(format!(
+                        "cannot create the archive next to {}: {e}; check that the directory exists and is writable",
+                        path.display()
+                    ))
+                })?;
+                let clone = file.try_clone()?;
+                (Some(staged), Box::new(BufWriter::with_capacity(1 << 20, file)), Some(clone))
+            }
+            Output::Stdout => (None, Box::new(BufWriter::with_capacity(1 << 20, std::io::stdout())), None),
+        };
+
+    let (tx, rx) = mpsc::channel::<FrameMsg>();
+    let writer = ArchiveWriter::new(sink)?;
+    let writer_failed = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&writer_failed);
+    let writer_thread = std::thread::spawn(move || {
+        let res = write_frames(writer, rx);
+        flag.store(res.is_err(), Ordering::SeqCst);
+        res
+    });
+
+    let mut tables: Vec<(StreamId, TableCopy)> = plan
+        .tables
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (StreamId(i as u32 + 1), t.clone()))
+        .collect();
+    tables.sort_by(|a, b| b.1.relpages.cmp(&a.1.relpages).then(a.0.cmp(&b.0)));
+    let shared = Arc::new(Shared {
+        queue: Mutex::new(tables.into()),
+        permits: Arc::new(Semaphore::new(2 * opts.jobs + 2)),
+        frames: Mutex::new(Some(tx)),
+        writer_failed,
+        level: opts.level,
+        chunk: opts.chunk_size,
+    });
+
+    let stats = run_workers(opts, &snapshot, &shared).await;
+    // Close our sender: the writer stops once every in-flight frame is written.
+    shared.frames.lock().expect("frames lock").take();
+    let written = tokio::task::spawn_blocking(move || writer_thread.join())
+        .await
+        .map_err(|e| Error::failed(format!("archive writer task failed: {e}")))?
+        .map_err(|_| Error::failed("archive writer thread panicked"))?;
+    // A writer failure (disk full, say) is the root cause of any worker error.
+    let (writer, frame_map) = written?;
+    let mut stats = stats?;
+
+    stats.sort_by_key(|s| s.id);
+    let streams = stats
+        .into_iter()
+        .map(|s| stream_info(s, &frame_map))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let raw_bytes = streams.iter().map(|s| s.raw_bytes).sum();
+    let rows = streams.iter().map(|s| s.rows).sum();
+    let toc = Toc {
+        format_major: FORMAT_MAJOR,
+        format_minor: FORMAT_MINOR,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        server_version: facts.server_version,
+        server_version_num: facts.server_version_num,
+        database: facts.database,
+        encoding: facts.encoding,
+        collate: facts.collate,
+        ctype: facts.ctype,
+        snapshot_time: facts.snapshot_time,
+        compression: CompressionInfo {
+            codec: if opts.level == 0 { "none" } else { "zstd" }.to_string(),
+            level: opts.level,
+        },
+        entries: plan.entries,
+        streams,
+    };
+    let entries = toc.entries.len();
+    let tables_count = toc.streams.len();
+    let (mut sink, archive_bytes) = tokio::task::spawn_blocking(move || writer.finish(&toc))
+        .await
+        .map_err(|e| Error::failed(format!("archive writer task failed: {e}")))??;
+    sink.flush()?;
+    drop(sink);
+    // The snapshot is no longer needed once every table is read.
+    let _ = leader.batch_execute("COMMIT").await;
+
+    let path = match (staged, file) {
+        (Some(staged), Some(file)) => {
+            file.sync_all()?;
+            let tmp = staged.temp_path().to_path_buf();
+            tokio::task::spawn_blocking(move || -> Result<(), Error> {
+                let reader = ArchiveReader::open(&tmp)?;
+                archive::verify(&reader)?;
+                Ok(())
+            })
+            .await
+            .map_err(|e| Error::failed(format!("re-reading the archive failed: {e}")))?
+            .map_err(|e| e.context("the archive just written does not read back correctly"))?;
+            staged.commit()?;
+            match &opts.output {
+                Output::File(p) => Some(p.clone()),
+                Output::Stdout => None,
+            }
+        }
+        _ => None,
+    };
+    Ok(BackupReport {
+        path,
+        archive_bytes,
+        raw_bytes,
+        tables: tables_count,
+        rows,
+        entries,
+        elapsed: started.elapsed(),
+    })
+}
+
+async fn exec(client: &Client, sql: &str, what: &str) -> Result<(), Error> {
+    client
+        .batch_execute(sql)
+        .await
+        .map_err(|e| PgError::query(&format!("could not {what}"), &e).into())
+}
+
+/// Takes ACCESS SHARE locks on every table we copy, as pg_dump does, so no
+/// table can be dropped or rewritten under the backup.
+async fn lock_tables(client: &Client, tables: &[TableCopy]) -> Result<(), Error> {
+    for batch in tables.chunks(500) {
+        let names: Vec<String> = batch
+            .iter()
+            .map(|t| quote::qualified(&t.schema, &t.table))
+            .collect();
+        let sql = format!("LOCK TABLE {} IN ACCESS SHARE MODE", names.join(", "));
+        exec(client, &sql, "lock the tables to back up").await?;
+    }
+    Ok(())
+}
+
+async fn run_workers(
+    opts: &BackupOptions,
+    snapshot: &str,
+    shared: &Arc<Shared>,
+) -> Result<Vec<StreamStats>, Error> {
+    let mut set = JoinSet::new();
+    for n in 0..opts.jobs {
+        let conn = opts.conn.clone();
+        let shared = Arc::clone(shared);
+        let snapshot = snapshot.to_string();
+        set.spawn(async move { worker(n, conn, snapshot, shared).await });
+    }
+    let mut all = Vec::new();
+    while let Some(res) = set.join_next().await {
+        match res {
+            Ok(Ok(mut stats)) => all.append(&mut stats),
+            Ok(Err(e)) => {
+                set.abort_all();
+                return Err(e);
+            }
+            Err(e) => {
+                set.abort_all();
+                return Err(Error::failed(format!("backup worker failed: {e}")));
+            }
+        }
+    }
+    Ok(all)
+}
+
+async fn worker(
+    n: usize,
+    conn: ConnParams,
+    snapshot: String,
+    shared: Arc<Shared>,
+) -> Result<Vec<StreamStats>, Error> {
+    let client = conn.connect(&format!("pgsnap worker {n}")).await?;
+    session::setup_reader(&client).await?;
+    let begin = format!(
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {}",
+        quote::literal(&snapshot)
+    );
+    exec(&client, &begin, "import the snapshot").await?;
+    let mut out = Vec::new();
+    loop {
+        let next = shared.queue.lock().expect("queue lock").pop_front();
+        let Some((id, table)) = next else { break };
+        let name = quote::qualified(&table.schema, &table.table);
+        let started = Instant::now();
+        let stats = copy_table(&client, id, table, &shared)
+            .await
+            .map_err(|e| e.context(format!("backup of table {name} failed")))?;
+        tracing::debug!(table = %name, rows = stats.rows, bytes = stats.raw_bytes, ms = started.elapsed().as_millis() as u64, "copied");
+        out.push(stats);
+    }
+    let _ = client.batch_execute("COMMIT").await;
+    Ok(out)
+}
+
+/// The COPY statement that reads a table.
+pub fn copy_out_sql(t: &TableCopy) -> String {
+    format!(
+        "COPY {}{} TO STDOUT (FORMAT {})",
+        quote::qualified(&t.schema, &t.table),
+        column_list(&t.columns),
+        t.format.as_sql()
+    )
+}
+
+/// ` (a, b, c)`, or nothing for a table without columns.
+pub fn column_list(columns: &[String]) -> String {
+    if columns.is_empty() {
+        return String::new();
+    }
+    let cols: Vec<String> = columns.iter().map(|c| quote::ident(c)).collect();
+    format!(" ({})", cols.join(", "))
+}
+
+async fn copy_table(
+    client: &Client,
+    id: StreamId,
+    table: TableCopy,
+    shared: &Shared,
+) -> Result<StreamStats, Error> {
+    let stream = client
+        .copy_out(&copy_out_sql(&table))
+        .await
+        .map_err(|e| PgError::query("COPY failed to start", &e))?;
+    futures_util::pin_mut!(stream);
+    let mut scanner = CopyScanner::new(table.format);
+    let mut crc = crc32fast::Hasher::new();
+    let mut buf = BytesMut::with_capacity(shared.chunk);
+    let mut seq = 0u32;
+    let mut raw_bytes = 0u64;
+    while let Some(piece) = stream.next().await {
+        let piece = piece.map_err(|e| PgError::query("COPY stream broke", &e))?;
+        scanner
+            .feed(&piece)
+            .map_err(|e| Error::failed(format!("server sent a malformed COPY stream: {e}")))?;
+        crc.update(&piece);
+        raw_bytes += piece.len() as u64;
+        let mut rest = &piece[..];
+        while !rest.is_empty() {
+            let take = rest.len().min(shared.chunk - buf.len());
+            buf.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if buf.len() == shared.chunk {
+                submit(shared, id, seq, buf.split()).await?;
+                seq += 1;
+            }
+        }
+    }
+    if !buf.is_empty() {
+        submit(shared, id, seq, buf.split()).await?;
+        seq += 1;
+    }
+    let rows = scanner
+        .finish()
+        .map_err(|e| Error::failed(format!("server sent an incomplete COPY stream: {e}")))?;
+    Ok(StreamStats {
+        id,
+        table,
+        frames: seq,
+        raw_bytes,
+        rows,
+        crc32: crc.finalize(),
+    })
+}
+
+/// Hands a raw chunk to rayon for compression; waits while too many are in flight.
+async fn submit(shared: &Shared, id: StreamId, seq: u32, data: BytesMut) -> Result<(), Error> {
+    if shared.writer_failed.load(Ordering::SeqCst) {
+        return Err(Error::failed("the archive writer has stopped"));
+    }
+    let permit = Arc::clone(&shared.permits)
+        .acquire_owned()
+        .await
+        .map_err(|_| Error::failed("backup was cancelled"))?;
+    let tx = shared
+        .frames
+        .lock()
+        .expect("frames lock")
+        .clone()
+        .ok_or_else(|| Error::failed("the archive writer has stopped"))?;
+    let level = shared.level;
+    rayon::spawn(move || {
+        let frame = encode_frame(id.0, seq, &data, level).map(|f| (f, permit));
+        let _ = tx.send(frame);
+    });
+    Ok(())
+}
+
+/// The writer thread: appends frames as they arrive and remembers where each went.
+fn write_frames(
+    mut writer: ArchiveWriter<Box<dyn Write + Send>>,
+    rx: mpsc::Receiver<FrameMsg>,
+) -> Result<(ArchiveWriter<Box<dyn Write + Send>>, FrameMap), Error> {
+    let mut map = FrameMap::new();
+    for msg in rx {
+        let (frame, permit) =
+            msg.map_err(|e| Error::failed(format!("compressing a frame failed: {e}")))?;
+        let fref = writer
+            .write_frame(&frame)
+            .map_err(|e| Error::from(e).context("writing the archive failed"))?;
+        map.insert((frame.stream, frame.seq), fref);
+        drop(permit);
+    }
+    Ok((writer, map))
+}
+
+fn stream_info(s: StreamStats, map: &FrameMap) -> Result<StreamInfo, Error> {
+    let frames = (0..s.frames)
+        .map(|seq| {
+            map.get(&(s.id.0, seq)).copied().ok_or_else(|| {
+                Error::failed(format!(
+                    "internal error: frame {seq} of stream {} was never written",
+                    s.id.0
+                ))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(StreamInfo {
+        id: s.id,
+        entry: s.table.entry,
+        schema: s.table.schema,
+        table: s.table.table,
+        columns: s.table.columns,
+        format: s.table.format,
+        frames,
+        raw_bytes: s.raw_bytes,
+        rows: s.rows,
+        crc32: s.crc32,
+    })
+}

@@ -1,0 +1,143 @@
+//! Offline inspection of an archive: `list` (like `pg_restore -l`) and `verify`.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::Error;
+use crate::archive::{self, ArchiveReader, VerifyReport};
+use crate::format::toc::{DumpId, ObjectKind, Section, Toc};
+
+/// What `pgsnap list` shows: the archive's facts, entries and streams, without
+/// the SQL definitions.
+#[derive(Debug, Serialize)]
+pub struct Listing {
+    pub format_version: String,
+    pub tool_version: String,
+    pub server_version: String,
+    pub database: String,
+    pub encoding: String,
+    pub snapshot_time: String,
+    pub compression: String,
+    pub archive_bytes: u64,
+    pub entries: Vec<ListedEntry>,
+    pub streams: Vec<ListedStream>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListedEntry {
+    pub id: DumpId,
+    pub section: Section,
+    pub kind: ObjectKind,
+    pub schema: Option<String>,
+    pub name: String,
+    pub owner: Option<String>,
+    pub deps: Vec<DumpId>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListedStream {
+    pub id: u32,
+    pub entry: DumpId,
+    pub table: String,
+    pub format: String,
+    pub rows: u64,
+    pub raw_bytes: u64,
+    pub stored_bytes: u64,
+    pub frames: usize,
+}
+
+pub fn list(path: &Path) -> Result<Listing, Error> {
+    let reader = ArchiveReader::open(path)?;
+    Ok(listing(reader.toc(), reader.len()))
+}
+
+fn listing(toc: &Toc, archive_bytes: u64) -> Listing {
+    Listing {
+        format_version: format!("{}.{}", toc.format_major, toc.format_minor),
+        tool_version: toc.tool_version.clone(),
+        server_version: toc.server_version.clone(),
+        database: toc.database.clone(),
+        encoding: toc.encoding.clone(),
+        snapshot_time: toc.snapshot_time.clone(),
+        compression: format!("{} level {}", toc.compression.codec, toc.compression.level),
+        archive_bytes,
+        entries: toc
+            .entries
+            .iter()
+            .map(|e| ListedEntry {
+                id: e.id,
+                section: e.section,
+                kind: e.kind,
+                schema: e.schema.clone(),
+                name: e.name.clone(),
+                owner: e.owner.clone(),
+                deps: e.deps.clone(),
+            })
+            .collect(),
+        streams: toc
+            .streams
+            .iter()
+            .map(|s| ListedStream {
+                id: s.id.0,
+                entry: s.entry,
+                table: format!("{}.{}", s.schema, s.table),
+                format: s.format.as_sql().to_string(),
+                rows: s.rows,
+                raw_bytes: s.raw_bytes,
+                stored_bytes: s.frames.iter().map(|f| u64::from(f.stored_len)).sum(),
+                frames: s.frames.len(),
+            })
+            .collect(),
+    }
+}
+
+impl Listing {
+    /// The human-readable form, one entry per line like `pg_restore -l`.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            ";\n; pgsnap archive\n;     format: {}  written by pgsnap {}\n;     database: {}  server: {}  encoding: {}\n;     snapshot: {}\n;     compression: {}\n;     size: {} bytes, {} entries, {} data streams\n;\n",
+            self.format_version,
+            self.tool_version,
+            self.database,
+            self.server_version,
+            self.encoding,
+            self.snapshot_time,
+            self.compression,
+            self.archive_bytes,
+            self.entries.len(),
+            self.streams.len()
+        );
+        for e in &self.entries {
+            let deps: Vec<String> = e.deps.iter().map(|d| d.0.to_string()).collect();
+            out.push_str(&format!(
+                "{}; {} {} {} {} {}{}\n",
+                e.id.0,
+                e.section.as_str(),
+                e.kind.as_str(),
+                e.schema.as_deref().unwrap_or("-"),
+                e.name,
+                e.owner.as_deref().unwrap_or("-"),
+                if deps.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [deps: {}]", deps.join(" "))
+                }
+            ));
+        }
+        out.push_str(";\n; data streams\n;\n");
+        for s in &self.streams {
+            out.push_str(&format!(
+                "; stream {} (entry {}): {} {} rows, {} bytes raw, {} stored, {} frames, {} format\n",
+                s.id, s.entry.0, s.table, s.rows, s.raw_bytes, s.stored_bytes, s.frames, s.format
+            ));
+        }
+        out
+    }
+}
+
+/// Reads every frame and checks every checksum, stream and row count.
+pub fn verify(path: &Path) -> Result<VerifyReport, Error> {
+    let reader = ArchiveReader::open(path)?;
+    Ok(archive::verify(&reader)?)
+}

@@ -1,0 +1,14 @@
+//! Plans and runs the operations: backup, restore, and the offline inspections
+//! (list, verify). This is the layer the CLI calls; it wires `pg`, `catalog`,
+//! `schema` and `archive` together and owns the user-facing error type.
+
+mod backup;
+mod error;
+mod inspect;
+mod restore;
+mod staged;
+
+pub use backup::{backup, copy_out_sql, BackupOptions, BackupReport, Output};
+pub use error::Error;
+pub use inspect::{list, verify, Listing};
+pub use restore::{restore, RestoreOptions, RestoreReport};

@@ -1,0 +1,408 @@
+//! `pgsnap restore`: pre-data DDL in order, table data over N connections with
+//! binary COPY, sequence values, then post-data (indexes, constraints, triggers)
+//! in parallel as their dependencies complete.
+//!
+//! Every frame is checked before its bytes are sent, and a stream's checksum and
+//! row count are checked before its COPY is allowed to finish: damaged data is
+//! never committed.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures_util::SinkExt;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_postgres::Client;
+
+use super::backup::column_list;
+use super::Error;
+use crate::archive::ArchiveReader;
+use crate::format::toc::{DumpId, ObjectKind, SchemaEntry, Section, StreamInfo};
+use crate::pg::copyscan::CopyScanner;
+use crate::pg::{session, ConnParams, PgError};
+use crate::schema::quote;
+
+#[derive(Debug, Clone)]
+pub struct RestoreOptions {
+    pub conn: ConnParams,
+    pub input: PathBuf,
+    pub jobs: usize,
+    /// Create the target database if it does not exist.
+    pub create: bool,
+    /// Drop the archive's objects from the target before restoring.
+    pub clean: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RestoreReport {
+    pub database: String,
+    pub entries: usize,
+    pub tables: usize,
+    pub rows: u64,
+    pub raw_bytes: u64,
+    pub elapsed: Duration,
+}
+
+pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
+    let started = Instant::now();
+    if opts.jobs == 0 {
+        return Err(Error::usage("-j/--jobs must be at least 1"));
+    }
+    let path = opts.input.clone();
+    let reader = tokio::task::spawn_blocking(move || ArchiveReader::open(&path))
+        .await
+        .map_err(|e| Error::failed(format!("reading the archive failed: {e}")))??;
+    let reader = Arc::new(reader);
+    let toc = reader.toc();
+    let target = opts.conn.dbname().to_string();
+    if opts.create {
+        create_database(opts, &target, &toc.encoding, &toc.collate, &toc.ctype).await?;
+    }
+    let client = opts.conn.connect("pgsnap restore").await?;
+    session::setup_writer(&client).await?;
+    if opts.clean {
+        clean(&client, &toc.entries).await?;
+    } else {
+        let objects = count_user_objects(&client).await?;
+        if objects > 0 {
+            return Err(Error::failed(format!(
+                "target database {target:?} is not empty ({objects} user objects); restore into an \
+                 empty database (--create makes one), or pass --clean to drop the archive's objects first"
+            )));
+        }
+    }
+
+    let pre: Vec<&SchemaEntry> = toc
+        .entries
+        .iter()
+        .filter(|e| e.section == Section::PreData)
+        .collect();
+    for entry in &pre {
+        run_entry(&client, entry).await?;
+    }
+    tracing::info!(entries = pre.len(), "pre-data restored");
+
+    restore_data(opts, &reader).await?;
+    for entry in toc
+        .entries
+        .iter()
+        .filter(|e| e.section == Section::Data && e.kind != ObjectKind::TableData)
+    {
+        run_entry(&client, entry).await?;
+    }
+    tracing::info!(streams = toc.streams.len(), "data restored");
+
+    let post: Vec<SchemaEntry> = toc
+        .entries
+        .iter()
+        .filter(|e| e.section == Section::PostData)
+        .cloned()
+        .collect();
+    restore_post_data(opts, post).await?;
+    tracing::info!("post-data restored");
+
+    Ok(RestoreReport {
+        database: target,
+        entries: toc.entries.len(),
+        tables: toc.streams.len(),
+        rows: toc.streams.iter().map(|s| s.rows).sum(),
+        raw_bytes: toc.streams.iter().map(|s| s.raw_bytes).sum(),
+        elapsed: started.elapsed(),
+    })
+}
+
+fn entry_label(e: &SchemaEntry) -> String {
+    match &e.schema {
+        Some(s) => format!("{} {}.{} (entry {})", e.kind.as_str(), s, e.name, e.id.0),
+        None => format!("{} {} (entry {})", e.kind.as_str(), e.name, e.id.0),
+    }
+}
+
+async fn run_entry(client: &Client, entry: &SchemaEntry) -> Result<(), Error> {
+    if entry.definition.trim().is_empty() {
+        return Ok(());
+    }
+    client.batch_execute(&entry.definition).await.map_err(|e| {
+        Error::from(PgError::query(
+            &format!("restore failed at {}", entry_label(entry)),
+            &e,
+        ))
+    })
+}
+
+async fn create_database(
+    opts: &RestoreOptions,
+    target: &str,
+    encoding: &str,
+    collate: &str,
+    ctype: &str,
+) -> Result<(), Error> {
+    let mut last = None;
+    for maint in ["postgres", "template1"] {
+        match opts.conn.with_dbname(maint).connect("pgsnap restore").await {
+            Ok(c) => {
+                let exists = c
+                    .query_opt("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", &[&target])
+                    .await
+                    .map_err(|e| PgError::query("could not look up the target database", &e))?
+                    .is_some();
+                if !exists {
+                    let sql = format!(
+                        "CREATE DATABASE {} TEMPLATE template0 ENCODING {} LC_COLLATE {} LC_CTYPE {}",
+                        quote::ident(target),
+                        quote::literal(encoding),
+                        quote::literal(collate),
+                        quote::literal(ctype)
+                    );
+                    c.batch_execute(&sql).await.map_err(|e| {
+                        PgError::query(&format!("could not create database {target:?}"), &e)
+                    })?;
+                    tracing::info!("created database {target}");
+                }
+                return Ok(());
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.map(Error::from).unwrap_or_else(|| Error::failed("no maintenance database")))
+}
+
+/// Relations, non-public schemas, types and functions that are not part of an extension.
+async fn count_user_objects(client: &Client) -> Result<i64, Error> {
+    const SYSTEM: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') \
+        AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp'";
+    const NOT_EXT: &str = "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
+        WHERE d.objid = x.oid AND d.deptype = 'e')";
+    let sql = format!(
+        "SELECT (SELECT count(*) FROM pg_catalog.pg_class x JOIN pg_catalog.pg_namespace n ON n.oid = x.relnamespace WHERE {SYSTEM} AND {NOT_EXT}) \
+              + (SELECT count(*) FROM pg_catalog.pg_namespace n WHERE {SYSTEM} AND n.nspname <> 'public' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid = n.oid AND d.deptype = 'e')) \
+              + (SELECT count(*) FROM pg_catalog.pg_type x JOIN pg_catalog.pg_namespace n ON n.oid = x.typnamespace WHERE {SYSTEM} AND x.typtype IN ('e', 'd', 'r') AND {NOT_EXT}) \
+              + (SELECT count(*) FROM pg_catalog.pg_proc x JOIN pg_catalog.pg_namespace n ON n.oid = x.pronamespace WHERE {SYSTEM} AND {NOT_EXT})"
+    );
+    let row = client
+        .query_one(&sql, &[])
+        .await
+        .map_err(|e| PgError::query("could not check whether the target is empty", &e))?;
+    Ok(row.get(0))
+}
+
+/// Drops the archive's objects, last first, as `pg_restore --clean` does.
+async fn clean(client: &Client, entries: &[SchemaEntry]) -> Result<(), Error> {
+    for entry in entries.iter().rev() {
+        if entry.drop.trim().is_empty() {
+            continue;
+        }
+        client.batch_execute(&entry.drop).await.map_err(|e| {
+            Error::from(PgError::query(
+                &format!("--clean could not drop {}", entry_label(entry)),
+                &e,
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+async fn restore_data(opts: &RestoreOptions, reader: &Arc<ArchiveReader>) -> Result<(), Error> {
+    let mut streams: Vec<usize> = (0..reader.toc().streams.len()).collect();
+    streams.sort_by(|&a, &b| {
+        let (sa, sb) = (&reader.toc().streams[a], &reader.toc().streams[b]);
+        sb.raw_bytes.cmp(&sa.raw_bytes).then(sa.id.cmp(&sb.id))
+    });
+    let queue = Arc::new(Mutex::new(streams.into_iter()));
+    let mut set = JoinSet::new();
+    for _ in 0..opts.jobs.min(reader.toc().streams.len().max(1)) {
+        let conn = opts.conn.clone();
+        let queue = Arc::clone(&queue);
+        let reader = Arc::clone(reader);
+        set.spawn(async move {
+            let client = conn.connect("pgsnap restore worker").await?;
+            session::setup_writer(&client).await?;
+            loop {
+                let next = queue.lock().expect("queue lock").next();
+                let Some(i) = next else { break };
+                let stream = &reader.toc().streams[i];
+                copy_in(&client, &reader, stream).await.map_err(|e| {
+                    e.context(format!(
+                        "restore of table {} failed",
+                        quote::qualified(&stream.schema, &stream.table)
+                    ))
+                })?;
+            }
+            Ok::<(), Error>(())
+        });
+    }
+    join_all(set).await
+}
+
+async fn join_all(mut set: JoinSet<Result<(), Error>>) -> Result<(), Error> {
+    while let Some(res) = set.join_next().await {
+        let res = res.map_err(|e| Error::failed(format!("restore worker failed: {e}")));
+        if let Err(e) = res.and_then(|r| r) {
+            set.abort_all();
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+async fn copy_in(client: &Client, reader: &Arc<ArchiveReader>, stream: &StreamInfo) -> Result<(), Error> {
+    if stream.frames.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "COPY {}{} FROM STDIN (FORMAT {})",
+        quote::qualified(&stream.schema, &stream.table),
+        column_list(&stream.columns),
+        stream.format.as_sql()
+    );
+    let sink = client
+        .copy_in::<_, Bytes>(&sql)
+        .await
+        .map_err(|e| PgError::query("COPY failed to start", &e))?;
+    futures_util::pin_mut!(sink);
+    let mut scanner = CopyScanner::new(stream.format);
+    let mut crc = crc32fast::Hasher::new();
+    for seq in 0..stream.frames.len() {
+        let r = Arc::clone(reader);
+        let s = stream.clone();
+        let raw = tokio::task::spawn_blocking(move || r.read_frame(&s, seq))
+            .await
+            .map_err(|e| Error::failed(format!("reading a frame failed: {e}")))??;
+        scanner.feed(&raw).map_err(|e| {
+            Error::failed(format!("frame {seq}: the archive's COPY data is malformed: {e}"))
+        })?;
+        crc.update(&raw);
+        sink.send(Bytes::from(raw))
+            .await
+            .map_err(|e| PgError::query("COPY failed", &e))?;
+    }
+    let rows = scanner
+        .finish()
+        .map_err(|e| Error::failed(format!("the archive's COPY data is incomplete: {e}")))?;
+    if crc.finalize() != stream.crc32 || rows != stream.rows {
+        return Err(Error::failed(format!(
+            "data does not match the archive's table of contents ({rows} rows read, {} expected, or checksum mismatch); nothing of this table was committed",
+            stream.rows
+        )));
+    }
+    let written = sink
+        .finish()
+        .await
+        .map_err(|e| PgError::query("COPY failed", &e))?;
+    if written != rows {
+        return Err(Error::failed(format!(
+            "server loaded {written} rows, the archive has {rows}"
+        )));
+    }
+    Ok(())
+}
+
+/// Runs post-data entries on N connections; an entry starts once every
+/// post-data entry it depends on has finished.
+async fn restore_post_data(opts: &RestoreOptions, entries: Vec<SchemaEntry>) -> Result<(), Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let ids: HashSet<DumpId> = entries.iter().map(|e| e.id).collect();
+    let sched = Arc::new(Scheduler {
+        state: Mutex::new(SchedState {
+            pending: entries
+                .iter()
+                .map(|e| {
+                    let deps = e.deps.iter().filter(|d| ids.contains(d)).copied().collect();
+                    (e.id, deps)
+                })
+                .collect(),
+            order: entries.iter().map(|e| e.id).collect(),
+            done: HashSet::new(),
+            running: 0,
+            failed: false,
+        }),
+        entries: entries.into_iter().map(|e| (e.id, e)).collect(),
+        notify: Notify::new(),
+    });
+    let mut set = JoinSet::new();
+    for _ in 0..opts.jobs {
+        let conn = opts.conn.clone();
+        let sched = Arc::clone(&sched);
+        set.spawn(async move {
+            let client = conn.connect("pgsnap restore worker").await?;
+            session::setup_writer(&client).await?;
+            while let Some(id) = sched.next().await? {
+                let res = run_entry(&client, &sched.entries[&id]).await;
+                sched.finish(id, res.is_ok());
+                res?;
+            }
+            Ok(())
+        });
+    }
+    join_all(set).await
+}
+
+struct Scheduler {
+    state: Mutex<SchedState>,
+    entries: HashMap<DumpId, SchemaEntry>,
+    notify: Notify,
+}
+
+struct SchedState {
+    /// Not yet started, with their post-data dependencies.
+    pending: HashMap<DumpId, Vec<DumpId>>,
+    /// Archive order, to start ready entries in a deterministic order.
+    order: Vec<DumpId>,
+    done: HashSet<DumpId>,
+    running: usize,
+    failed: bool,
+}
+
+impl Scheduler {
+    /// The next ready entry, or `None` when all are done.
+    async fn next(&self) -> Result<Option<DumpId>, Error> {
+        loop {
+            let notified = self.notify.notified();
+            {
+                let mut st = self.state.lock().expect("scheduler lock");
+                if st.failed {
+                    return Ok(None);
+                }
+                let ready = st.order.iter().copied().find(|id| {
+                    st.pending
+                        .get(id)
+                        .is_some_and(|deps| deps.iter().all(|d| st.done.contains(d)))
+                });
+                if let Some(id) = ready {
+                    st.pending.remove(&id);
+                    st.order.retain(|x| *x != id);
+                    st.running += 1;
+                    return Ok(Some(id));
+                }
+                if st.pending.is_empty() {
+                    return Ok(None);
+                }
+                if st.running == 0 {
+                    let stuck: Vec<String> = st.pending.keys().map(|id| id.0.to_string()).collect();
+                    return Err(Error::failed(format!(
+                        "post-data entries {} wait on dependencies that can never finish",
+                        stuck.join(", ")
+                    )));
+                }
+            }
+            notified.await;
+        }
+    }
+
+    fn finish(&self, id: DumpId, ok: bool) {
+        let mut st = self.state.lock().expect("scheduler lock");
+        st.running -= 1;
+        if ok {
+            st.done.insert(id);
+        } else {
+            st.failed = true;
+        }
+        drop(st);
+        self.notify.notify_waiters();
+    }
+}

@@ -1,0 +1,293 @@
+//! Connection parameters, resolved the way pg_dump users expect.
+//!
+//! Precedence, highest first: the conninfo string or URI given as `-d`, the
+//! `-h/-p/-U` flags, the libpq environment (`PGHOST`, `PGPORT`, `PGUSER`,
+//! `PGDATABASE`, `PGPASSWORD`, `PGSSLMODE`), the container-style variables
+//! (`POSTGRES_HOST`, `POSTGRES_PORT`, `POSTGRES_DB`, `POSTGRES_USER`,
+//! `POSTGRES_PASSWORD`), the password file, then libpq's defaults. Passwords are
+//! kept out of every `Display`/`Debug` rendering.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::{Client, Config, NoTls};
+
+use super::error::PgError;
+use super::pgpass;
+
+/// What the user typed on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct ConnArgs {
+    /// `-d`: a database name, a `key=value` conninfo string or a `postgres://` URI.
+    pub dbname: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub user: Option<String>,
+}
+
+/// Fully resolved connection parameters.
+#[derive(Clone)]
+pub struct ConnParams {
+    config: Config,
+}
+
+impl fmt::Debug for ConnParams {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+fn looks_like_conninfo(s: &str) -> bool {
+    s.contains('=') || s.starts_with("postgres://") || s.starts_with("postgresql://")
+}
+
+impl ConnParams {
+    /// Resolves parameters from the arguments and the process environment.
+    pub fn resolve(args: &ConnArgs) -> Result<Self, PgError> {
+        Self::resolve_with(args, &|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Like [`ConnParams::resolve`], reading variables through `env` (for tests).
+    pub fn resolve_with(
+        args: &ConnArgs,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, PgError> {
+        let either = |a: &str, b: &str| env(a).or_else(|| env(b));
+        let mut config = match args.dbname.as_deref() {
+            Some(s) if looks_like_conninfo(s) => Config::from_str(s).map_err(|e| {
+                PgError::config(format!(
+                    "invalid connection string given with -d/--dbname: {e}; use key=value pairs \
+                     (host=... dbname=...) or a postgresql://user@host:port/db URI"
+                ))
+            })?,
+            Some(name) => {
+                let mut c = Config::new();
+                c.dbname(name);
+                c
+            }
+            None => Config::new(),
+        };
+        if config.get_hosts().is_empty() {
+            match args.host.clone().or_else(|| either("PGHOST", "POSTGRES_HOST")) {
+                Some(h) => {
+                    for part in h.split(',') {
+                        config.host(part);
+                    }
+                }
+                None => {
+                    for dir in ["/var/run/postgresql", "/tmp"] {
+                        if std::path::Path::new(dir).is_dir() {
+                            config.host_path(dir);
+                        }
+                    }
+                    config.host("localhost");
+                }
+            }
+        }
+        if config.get_ports().is_empty() {
+            let port = match args.port {
+                Some(p) => p,
+                None => match either("PGPORT", "POSTGRES_PORT") {
+                    Some(p) => p.parse().map_err(|_| {
+                        PgError::config(format!("invalid port {p:?} in PGPORT/POSTGRES_PORT"))
+                    })?,
+                    None => 5432,
+                },
+            };
+            config.port(port);
+        }
+        if config.get_user().is_none() {
+            let user = args
+                .user
+                .clone()
+                .or_else(|| either("PGUSER", "POSTGRES_USER"))
+                .or_else(|| env("USER"))
+                .or_else(|| env("LOGNAME"))
+                .ok_or_else(|| {
+                    PgError::config("no user name given: use -U, PGUSER or POSTGRES_USER")
+                })?;
+            config.user(&user);
+        }
+        if config.get_dbname().is_none() {
+            let db = either("PGDATABASE", "POSTGRES_DB")
+                .unwrap_or_else(|| config.get_user().unwrap_or_default().to_string());
+            config.dbname(&db);
+        }
+        if config.get_password().is_none() {
+            if let Some(pw) = either("PGPASSWORD", "POSTGRES_PASSWORD") {
+                config.password(pw);
+            } else if let Some(pw) = Self::pgpass_password(&config, env) {
+                config.password(pw);
+            }
+        }
+        if let Some(mode) = env("PGSSLMODE") {
+            config.ssl_mode(parse_sslmode(&mode)?);
+        }
+        if matches!(config.get_ssl_mode(), SslMode::Require) {
+            return Err(PgError::config(
+                "sslmode=require: this build of pgsnap has no TLS support yet; connect over a \
+                 trusted network or a Unix socket with sslmode=disable or prefer",
+            ));
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(30));
+        }
+        Ok(ConnParams { config })
+    }
+
+    fn pgpass_password(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+        let path = env("PGPASSFILE")
+            .map(PathBuf::from)
+            .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".pgpass")))?;
+        let host = match config.get_hosts().first()? {
+            Host::Tcp(h) => h.clone(),
+            Host::Unix(_) => "localhost".to_string(),
+        };
+        let port = *config.get_ports().first().unwrap_or(&5432);
+        pgpass::lookup(
+            &path,
+            &host,
+            port,
+            config.get_dbname().unwrap_or_default(),
+            config.get_user().unwrap_or_default(),
+        )
+    }
+
+    /// The same server and credentials, another database.
+    pub fn with_dbname(&self, dbname: &str) -> Self {
+        let mut config = self.config.clone();
+        config.dbname(dbname);
+        ConnParams { config }
+    }
+
+    pub fn dbname(&self) -> &str {
+        self.config.get_dbname().unwrap_or_default()
+    }
+
+    pub fn user(&self) -> &str {
+        self.config.get_user().unwrap_or_default()
+    }
+
+    /// A password-free description such as `postgres@/tmp:5433/app`.
+    pub fn describe(&self) -> String {
+        let hosts: Vec<String> = self
+            .config
+            .get_hosts()
+            .iter()
+            .map(|h| match h {
+                Host::Tcp(s) => s.clone(),
+                Host::Unix(p) => p.display().to_string(),
+            })
+            .collect();
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        format!("{}@{}:{}/{}", self.user(), hosts.join(","), port, self.dbname())
+    }
+
+    /// Opens a connection tagged with `application_name` and spawns its driver task.
+    pub async fn connect(&self, application_name: &str) -> Result<Client, PgError> {
+        let mut config = self.config.clone();
+        config.application_name(application_name);
+        let (client, connection) = config
+            .connect(NoTls)
+            .await
+            .map_err(|e| PgError::connect(&self.describe(), &e))?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!("connection closed: {e}");
+            }
+        });
+        Ok(client)
+    }
+}
+
+fn parse_sslmode(mode: &str) -> Result<SslMode, PgError> {
+    match mode {
+        "disable" | "allow" => Ok(SslMode::Disable),
+        "prefer" => Ok(SslMode::Prefer),
+        "require" | "verify-ca" | "verify-full" => Ok(SslMode::Require),
+        other => Err(PgError::config(format!(
+            "invalid PGSSLMODE {other:?}: use disable, allow, prefer, require, verify-ca or verify-full"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn resolve(args: ConnArgs, vars: &[(&str, &str)]) -> Result<ConnParams, PgError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ConnParams::resolve_with(&args, &|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn uri_wins_over_flags_and_env() {
+        let p = resolve(
+            ConnArgs {
+                dbname: Some("postgresql://alice:pw@db.example:6000/shop".into()),
+                user: Some("bob".into()),
+                ..Default::default()
+            },
+            &[("PGUSER", "carol"), ("PGPORT", "7000")],
+        )
+        .unwrap();
+        assert_eq!(p.describe(), "alice@db.example:6000/shop");
+        assert!(!format!("{p:?}").contains("pw"));
+    }
+
+    #[test]
+    fn environment_fills_in_and_pg_vars_beat_postgres_vars() {
+        let p = resolve(
+            ConnArgs::default(),
+            &[
+                ("PGHOST", "h1"),
+                ("POSTGRES_HOST", "h2"),
+                ("POSTGRES_PORT", "6543"),
+                ("POSTGRES_USER", "app"),
+                ("POSTGRES_DB", "appdb"),
+                ("POSTGRES_PASSWORD", "secret"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(p.describe(), "app@h1:6543/appdb");
+        assert_eq!(p.config.get_password(), Some(&b"secret"[..]));
+    }
+
+    #[test]
+    fn plain_dbname_and_flags() {
+        let p = resolve(
+            ConnArgs {
+                dbname: Some("orders".into()),
+                host: Some("10.0.0.5".into()),
+                port: Some(5433),
+                user: Some("ops".into()),
+            },
+            &[],
+        )
+        .unwrap();
+        assert_eq!(p.describe(), "ops@10.0.0.5:5433/orders");
+        assert_eq!(p.with_dbname("x").dbname(), "x");
+    }
+
+    #[test]
+    fn bad_input_is_reported() {
+        assert!(resolve(ConnArgs::default(), &[("USER", "u"), ("PGPORT", "abc")]).is_err());
+        assert!(resolve(ConnArgs::default(), &[("USER", "u"), ("PGSSLMODE", "bogus")]).is_err());
+        let e = resolve(
+            ConnArgs {
+                dbname: Some("host=x port=notaport".into()),
+                ..Default::default()
+            },
+            &[],
+        )
+        .unwrap_err();
+        assert!(e.is_connection());
+    }
+}

@@ -1,0 +1,83 @@
+//! The error type of the `pg` layer.
+
+use std::fmt;
+
+/// An error talking to PostgreSQL. Opaque: ask it questions instead of matching.
+#[derive(Debug)]
+pub struct PgError(Box<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    kind: Kind,
+    message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Bad connection parameters given by the user.
+    Config,
+    /// The server could not be reached or refused us.
+    Connect,
+    /// A statement failed on an open connection.
+    Query,
+}
+
+impl PgError {
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Self::new(Kind::Config, message.into())
+    }
+
+    pub(crate) fn connect(what: &str, err: &tokio_postgres::Error) -> Self {
+        Self::new(
+            Kind::Connect,
+            format!("could not connect to {what}: {}", describe(err)),
+        )
+    }
+
+    pub(crate) fn query(context: &str, err: &tokio_postgres::Error) -> Self {
+        Self::new(Kind::Query, format!("{context}: {}", describe(err)))
+    }
+
+    fn new(kind: Kind, message: String) -> Self {
+        PgError(Box::new(Inner { kind, message }))
+    }
+
+    /// True when the problem is the connection parameters or reaching the server
+    /// (exit code 2), rather than an operation that failed once connected.
+    pub fn is_connection(&self) -> bool {
+        matches!(self.0.kind, Kind::Config | Kind::Connect)
+    }
+}
+
+/// Renders a tokio-postgres error with the server's message, detail and hint when present.
+pub fn describe(err: &tokio_postgres::Error) -> String {
+    if let Some(db) = err.as_db_error() {
+        let mut s = format!("{}: {}", db.severity(), db.message());
+        if let Some(d) = db.detail() {
+            s.push_str(&format!(" (detail: {d})"));
+        }
+        if let Some(h) = db.hint() {
+            s.push_str(&format!(" (hint: {h})"));
+        }
+        return s;
+    }
+    let mut s = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        source = e.source();
+    }
+    s
+}
+
+impl fmt::Display for PgError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+impl std::error::Error for PgError {}

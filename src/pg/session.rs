@@ -1,0 +1,69 @@
+//! Session-level setup shared by every pgsnap connection, and the server facts
+//! recorded in an archive.
+
+use tokio_postgres::Client;
+
+use super::error::PgError;
+
+/// Settings that make catalog output fully qualified and text COPY portable,
+/// as pg_dump sets them.
+const COMMON_SETUP: &str = "SELECT pg_catalog.set_config('search_path', '', false); \
+     SET DateStyle = ISO; SET IntervalStyle = postgres; SET extra_float_digits = 3; \
+     SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0; \
+     SET standard_conforming_strings = on; SET xmloption = content";
+
+/// Prepares a connection used to read a database.
+pub async fn setup_reader(client: &Client) -> Result<(), PgError> {
+    client
+        .batch_execute(COMMON_SETUP)
+        .await
+        .map_err(|e| PgError::query("could not prepare the session", &e))
+}
+
+/// Prepares a connection used to restore into a database.
+pub async fn setup_writer(client: &Client) -> Result<(), PgError> {
+    client
+        .batch_execute(&format!(
+            "{COMMON_SETUP}; SET check_function_bodies = false; SET client_min_messages = warning; \
+             SET row_security = off"
+        ))
+        .await
+        .map_err(|e| PgError::query("could not prepare the session", &e))
+}
+
+/// Facts about the server and database, read inside the snapshot.
+#[derive(Debug, Clone)]
+pub struct ServerFacts {
+    pub server_version: String,
+    pub server_version_num: u32,
+    pub database: String,
+    pub encoding: String,
+    pub collate: String,
+    pub ctype: String,
+    pub snapshot_time: String,
+}
+
+/// Reads [`ServerFacts`] on a connection whose transaction holds the snapshot.
+pub async fn server_facts(client: &Client) -> Result<ServerFacts, PgError> {
+    let row = client
+        .query_one(
+            "SELECT current_setting('server_version'), current_setting('server_version_num')::int4, \
+                    d.datname::text, pg_catalog.pg_encoding_to_char(d.encoding)::text, \
+                    d.datcollate::text, d.datctype::text, \
+                    to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') \
+             FROM pg_catalog.pg_database d WHERE d.datname = current_database()",
+            &[],
+        )
+        .await
+        .map_err(|e| PgError::query("could not read server facts", &e))?;
+    let num: i32 = row.get(1);
+    Ok(ServerFacts {
+        server_version: row.get(0),
+        server_version_num: u32::try_from(num).unwrap_or(0),
+        database: row.get(2),
+        encoding: row.get(3),
+        collate: row.get(4),
+        ctype: row.get(5),
+        snapshot_time: row.get(6),
+    })
+}

@@ -1,0 +1,289 @@
+//! The dependency graph of schema entries and the restore order: a sort key
+//! per entry (kind priority, schema, name, as `pg_dump_sort.c` does), then a
+//! topological sort that keeps that order wherever dependencies allow.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use crate::catalog::ObjRef;
+use crate::format::toc::{ObjectKind, Section};
+
+/// Where an entry goes when nothing forces it elsewhere.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct SortKey {
+    priority: u8,
+    schema: String,
+    name: String,
+    /// Tells apart entries that share an object's key (its comments).
+    sub: String,
+}
+
+/// One entry before dump ids are assigned; `deps` are node indexes.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub kind: ObjectKind,
+    pub section: Section,
+    pub schema: Option<String>,
+    pub name: String,
+    pub owner: Option<String>,
+    pub definition: String,
+    pub drop: String,
+    pub deps: Vec<usize>,
+    pub key: SortKey,
+}
+
+impl Node {
+    pub fn new(kind: ObjectKind, schema: Option<&str>, name: &str, owner: Option<&str>) -> Node {
+        Node {
+            kind,
+            section: section(kind),
+            schema: schema.map(str::to_owned),
+            name: name.to_owned(),
+            owner: owner.map(str::to_owned),
+            definition: String::new(),
+            drop: String::new(),
+            deps: Vec::new(),
+            key: SortKey {
+                priority: priority(kind),
+                schema: schema.unwrap_or_default().to_owned(),
+                name: name.to_owned(),
+                sub: String::new(),
+            },
+        }
+    }
+
+    pub fn sql(mut self, definition: String, drop: String) -> Node {
+        self.definition = definition;
+        self.drop = drop;
+        self
+    }
+
+    /// A node that belongs with `object` (a comment): same section, sorted right after it.
+    pub fn attached_to(mut self, object: &Node) -> Node {
+        self.section = object.section;
+        self.key = SortKey {
+            sub: self.name.clone(),
+            ..object.key.clone()
+        };
+        self
+    }
+
+    /// `KIND schema.name`, for messages.
+    pub fn describe(&self) -> String {
+        match &self.schema {
+            Some(s) => format!("{} {}.{}", self.kind.as_str(), s, self.name),
+            None => format!("{} {}", self.kind.as_str(), self.name),
+        }
+    }
+}
+
+/// pg_dump's section for each kind (comments take their object's instead).
+fn section(kind: ObjectKind) -> Section {
+    match priority(kind) {
+        0..=9 => Section::PreData,
+        10..=11 => Section::Data,
+        _ => Section::PostData,
+    }
+}
+
+/// Restore priority of each kind, after `pg_dump_sort.c`'s `dbObjectTypePriority`.
+fn priority(kind: ObjectKind) -> u8 {
+    match kind {
+        ObjectKind::Extension => 0,
+        ObjectKind::Schema => 1,
+        ObjectKind::Type | ObjectKind::Domain => 2,
+        ObjectKind::Function => 3,
+        ObjectKind::Sequence => 4,
+        ObjectKind::Table => 5,
+        ObjectKind::TableAttach => 6,
+        ObjectKind::SequenceOwnedBy => 7,
+        ObjectKind::Default => 8,
+        ObjectKind::View | ObjectKind::MaterializedView => 9,
+        ObjectKind::TableData => 10,
+        ObjectKind::SequenceSet => 11,
+        ObjectKind::Index => 12,
+        ObjectKind::IndexAttach => 13,
+        ObjectKind::Constraint => 14,
+        ObjectKind::CheckConstraint => 15,
+        ObjectKind::FkConstraint => 16,
+        ObjectKind::Trigger | ObjectKind::Rule => 17,
+        ObjectKind::RefreshMaterializedView => 18,
+        ObjectKind::Comment | ObjectKind::Acl => 19,
+    }
+}
+
+/// Nodes plus which node creates each catalog object.
+#[derive(Debug, Default)]
+pub(crate) struct Graph {
+    pub nodes: Vec<Node>,
+    objects: HashMap<ObjRef, usize>,
+    schemas: HashMap<String, usize>,
+}
+
+impl Graph {
+    /// Adds a node; it depends on its schema's node when that schema is dumped.
+    pub fn add(&mut self, mut node: Node) -> usize {
+        let id = self.nodes.len();
+        if node.kind == ObjectKind::Schema {
+            self.schemas.insert(node.name.clone(), id);
+        } else if let Some(&s) = node.schema.as_ref().and_then(|s| self.schemas.get(s)) {
+            node.deps.push(s);
+        }
+        self.nodes.push(node);
+        id
+    }
+
+    /// Records that `node` creates `obj`.
+    pub fn map(&mut self, obj: ObjRef, node: usize) {
+        self.objects.insert(obj, node);
+    }
+
+    /// The node that creates `obj`, if it is dumped.
+    pub fn node_of(&self, obj: ObjRef) -> Option<usize> {
+        self.objects.get(&obj).copied()
+    }
+
+    pub fn depend(&mut self, node: usize, on: usize) {
+        if node != on {
+            self.nodes[node].deps.push(on);
+        }
+    }
+}
+
+/// Orders `nodes` for restore: every node after its dependencies and,
+/// among the nodes that are ready, the one with the smallest sort key first
+/// (Kahn's algorithm on a min-heap). On a dependency loop, returns the nodes
+/// of one loop instead.
+pub(crate) fn sort(nodes: &[Node]) -> Result<Vec<usize>, Vec<usize>> {
+    let mut by_key: Vec<usize> = (0..nodes.len()).collect();
+    by_key.sort_by(|&a, &b| nodes[a].key.cmp(&nodes[b].key).then(a.cmp(&b)));
+    let mut rank = vec![0; nodes.len()];
+    for (r, &n) in by_key.iter().enumerate() {
+        rank[n] = r;
+    }
+    let mut waiting = vec![0usize; nodes.len()];
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+    for (n, node) in nodes.iter().enumerate() {
+        let mut deps = node.deps.clone();
+        deps.sort_unstable();
+        deps.dedup();
+        waiting[n] = deps.len();
+        for d in deps {
+            dependents[d].push(n);
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<(usize, usize)>> = (0..nodes.len())
+        .filter(|&n| waiting[n] == 0)
+        .map(|n| Reverse((rank[n], n)))
+        .collect();
+    let mut order = Vec::with_capacity(nodes.len());
+    while let Some(Reverse((_, n))) = ready.pop() {
+        order.push(n);
+        for &m in &dependents[n] {
+            waiting[m] -= 1;
+            if waiting[m] == 0 {
+                ready.push(Reverse((rank[m], m)));
+            }
+        }
+    }
+    if order.len() == nodes.len() {
+        Ok(order)
+    } else {
+        Err(find_cycle(nodes, &waiting))
+    }
+}
+
+/// One dependency loop among the nodes still `waiting` after the sort.
+fn find_cycle(nodes: &[Node], waiting: &[usize]) -> Vec<usize> {
+    // Every stuck node has a stuck dependency: walk those until a node repeats.
+    let stuck = |n: usize| waiting[n] > 0;
+    let Some(mut n) = (0..nodes.len()).find(|&n| stuck(n)) else {
+        return Vec::new();
+    };
+    let mut seen = HashMap::new();
+    let mut path = Vec::new();
+    while !seen.contains_key(&n) {
+        seen.insert(n, path.len());
+        path.push(n);
+        match nodes[n].deps.iter().copied().filter(|&d| stuck(d)).min() {
+            Some(d) => n = d,
+            None => break,
+        }
+    }
+    let start = seen.get(&n).copied().unwrap_or(0);
+    path.split_off(start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(kind: ObjectKind, name: &str, deps: &[usize]) -> Node {
+        let mut n = Node::new(kind, Some("s"), name, None);
+        n.deps = deps.to_vec();
+        n
+    }
+
+    #[test]
+    fn priority_order_without_dependencies() {
+        let nodes = vec![
+            node(ObjectKind::Index, "i", &[]),
+            node(ObjectKind::Table, "b", &[]),
+            node(ObjectKind::Table, "a", &[]),
+            node(ObjectKind::Schema, "s", &[]),
+            node(ObjectKind::TableData, "a", &[]),
+        ];
+        assert_eq!(sort(&nodes).unwrap(), vec![3, 2, 1, 4, 0]);
+    }
+
+    #[test]
+    fn dependencies_override_priority_and_name() {
+        // Table "a" uses a type that sorts after it by name and a function
+        // that depends on view "v" (a later priority).
+        let nodes = vec![
+            node(ObjectKind::Table, "a", &[1, 2]),
+            node(ObjectKind::Type, "z", &[]),
+            node(ObjectKind::Function, "f", &[3]),
+            node(ObjectKind::View, "v", &[4]),
+            node(ObjectKind::Table, "b", &[]),
+        ];
+        assert_eq!(sort(&nodes).unwrap(), vec![1, 4, 3, 2, 0]);
+    }
+
+    #[test]
+    fn comment_follows_its_object() {
+        let t = node(ObjectKind::Table, "a", &[]);
+        let mut c = Node::new(ObjectKind::Comment, Some("s"), "TABLE a", None).attached_to(&t);
+        c.deps = vec![0];
+        let nodes = vec![t, node(ObjectKind::Table, "b", &[]), c];
+        assert_eq!(sort(&nodes).unwrap(), vec![0, 2, 1]);
+        assert_eq!(nodes[2].section, Section::PreData);
+    }
+
+    #[test]
+    fn deterministic_for_equal_keys() {
+        let nodes = vec![node(ObjectKind::Table, "a", &[]), node(ObjectKind::Table, "a", &[])];
+        assert_eq!(sort(&nodes).unwrap(), vec![0, 1]);
+    }
+
+    #[test]
+    fn cycle_is_reported() {
+        let nodes = vec![
+            node(ObjectKind::Table, "free", &[]),
+            node(ObjectKind::Table, "a", &[2]),
+            node(ObjectKind::Function, "f", &[3]),
+            node(ObjectKind::Type, "t", &[1]),
+            node(ObjectKind::View, "v", &[1]),
+        ];
+        let mut cycle = sort(&nodes).unwrap_err();
+        cycle.sort_unstable();
+        assert_eq!(cycle, vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn sections_follow_kinds() {
+        assert_eq!(section(ObjectKind::View), Section::PreData);
+        assert_eq!(section(ObjectKind::SequenceSet), Section::Data);
+        assert_eq!(section(ObjectKind::RefreshMaterializedView), Section::PostData);
+    }
+}

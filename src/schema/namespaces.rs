@@ -1,0 +1,20 @@
+//! DDL for schemas. `public` exists in every new database and is never created.
+
+use super::graph::{Graph, Node};
+use super::{owner_sql, quote, Ctx};
+use crate::catalog::{ObjClass, ObjRef};
+use crate::format::toc::ObjectKind;
+
+pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
+    for ns in ctx.cat.namespaces.iter().filter(|n| !n.is_public()) {
+        let name = quote::ident(&ns.name);
+        let def = format!(
+            "CREATE SCHEMA {name};\n{}",
+            owner_sql("SCHEMA", &name, &ns.owner)
+        );
+        let node = Node::new(ObjectKind::Schema, None, &ns.name, Some(&ns.owner))
+            .sql(def, format!("DROP SCHEMA IF EXISTS {name};\n"));
+        let id = g.add(node);
+        g.map(ObjRef { class: ObjClass::Namespace, oid: ns.oid }, id);
+    }
+}
