@@ -1,1 +1,79 @@
-fn main() {}
+//! Codec throughput on realistic COPY data, no database needed:
+//! frame encode/decode at zstd levels 1 and 3, and the COPY scanner.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use pgsnap::format::toc::CopyFormat;
+use pgsnap::format::{decode_payload, encode_frame, FrameHeader, DEFAULT_CHUNK, FRAME_HEADER_LEN};
+use pgsnap::pg::copyscan::CopyScanner;
+
+/// About `DEFAULT_CHUNK` bytes of binary COPY for an orders-like table:
+/// (int8 id, int4 customer, timestamptz, numeric-ish text, nullable text).
+fn copy_data() -> Vec<u8> {
+    let mut v = b"PGCOPY\n\xff\r\n\0".to_vec();
+    v.extend_from_slice(&0i32.to_be_bytes());
+    v.extend_from_slice(&0i32.to_be_bytes());
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let mut id = 0i64;
+    while v.len() < DEFAULT_CHUNK - 64 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        id += 1;
+        v.extend_from_slice(&5i16.to_be_bytes());
+        let mut field = |b: &[u8]| {
+            v.extend_from_slice(&(b.len() as i32).to_be_bytes());
+            v.extend_from_slice(b);
+        };
+        field(&id.to_be_bytes());
+        field(&((x % 10_000) as i32).to_be_bytes());
+        field(&(700_000_000_000_000i64 + id * 1_000_003).to_be_bytes());
+        field(format!("{}.{:02}", x % 100_000, x % 100).as_bytes());
+        if x.is_multiple_of(4) {
+            v.extend_from_slice(&(-1i32).to_be_bytes());
+        } else {
+            let notes = ["deliver to back door", "gift", "call first", "fragile"];
+            field(notes[(x % 4) as usize].as_bytes());
+        }
+    }
+    v.extend_from_slice(&(-1i16).to_be_bytes());
+    v
+}
+
+fn frames(c: &mut Criterion) {
+    let raw = copy_data();
+    let mut g = c.benchmark_group("frame");
+    g.throughput(Throughput::Bytes(raw.len() as u64));
+    g.sample_size(20);
+    for level in [1, 3] {
+        g.bench_with_input(BenchmarkId::new("encode", level), &raw, |b, raw| {
+            b.iter(|| encode_frame(1, 0, raw, level).unwrap())
+        });
+        let f = encode_frame(1, 0, &raw, level).unwrap();
+        let h = FrameHeader::decode(&f.bytes).unwrap();
+        g.bench_with_input(BenchmarkId::new("decode", level), &f, |b, f| {
+            b.iter(|| decode_payload(&h, &f.bytes[FRAME_HEADER_LEN..]).unwrap())
+        });
+    }
+    g.finish();
+}
+
+fn scanner(c: &mut Criterion) {
+    let raw = copy_data();
+    let mut g = c.benchmark_group("copyscan");
+    g.throughput(Throughput::Bytes(raw.len() as u64));
+    for chunk in [8 << 10, 1 << 20] {
+        g.bench_with_input(BenchmarkId::new("binary", chunk), &raw, |b, raw| {
+            b.iter(|| {
+                let mut s = CopyScanner::new(CopyFormat::Binary);
+                for c in raw.chunks(chunk) {
+                    s.feed(c).unwrap();
+                }
+                s.finish().unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, frames, scanner);
+criterion_main!(benches);

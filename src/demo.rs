@@ -63,12 +63,20 @@ pub async fn run(rows: u32, jobs: usize, bindir: Option<PathBuf>) -> Result<(), 
 
 async fn sql(cluster: &Cluster, db: &str, text: &str) -> Result<(), Error> {
     let c = cluster.params(db).connect("pgsnap demo").await?;
-    c.batch_execute(text)
-        .await
-        .map_err(|e| Error::failed(format!("demo: loading sample data failed: {}", error_text(&e))))
+    c.batch_execute(text).await.map_err(|e| {
+        Error::failed(format!(
+            "demo: loading sample data failed: {}",
+            error_text(&e)
+        ))
+    })
 }
 
-async fn cycle(cluster: &Cluster, work: &std::path::Path, rows: u32, jobs: usize) -> Result<(), Error> {
+async fn cycle(
+    cluster: &Cluster,
+    work: &std::path::Path,
+    rows: u32,
+    jobs: usize,
+) -> Result<(), Error> {
     let t = Instant::now();
     sql(cluster, "postgres", "CREATE DATABASE demo").await?;
     sql(cluster, "demo", CORPUS).await?;
@@ -128,7 +136,10 @@ async fn cycle(cluster: &Cluster, work: &std::path::Path, rows: u32, jobs: usize
         r.elapsed.as_secs_f64()
     );
 
-    let dst = cluster.params("demo_restored").connect("pgsnap demo").await?;
+    let dst = cluster
+        .params("demo_restored")
+        .connect("pgsnap demo")
+        .await?;
     let a = compare::table_digests(&src).await.map_err(cluster_err)?;
     let b = compare::table_digests(&dst).await.map_err(cluster_err)?;
     let data_diffs = compare::data_differences(&a, &b);
@@ -149,11 +160,17 @@ async fn cycle(cluster: &Cluster, work: &std::path::Path, rows: u32, jobs: usize
             None => "not compared (no pg_dump next to the server binaries)".to_string(),
         }
     );
-    for d in data_diffs.iter().chain(schema_diffs.iter().flatten()).take(40) {
+    for d in data_diffs
+        .iter()
+        .chain(schema_diffs.iter().flatten())
+        .take(40)
+    {
         println!("    {d}");
     }
     if !data_diffs.is_empty() || schema_diffs.as_ref().is_some_and(|d| !d.is_empty()) {
-        return Err(Error::failed("demo: the restored database differs from the source"));
+        return Err(Error::failed(
+            "demo: the restored database differs from the source",
+        ));
     }
     println!("pgsnap demo: OK");
     Ok(())

@@ -8,6 +8,10 @@
 
 pub mod archive;
 pub mod catalog;
+pub mod cli;
+pub mod cluster;
+pub mod demo;
+pub mod engine;
 pub mod format;
 pub mod pg;
 pub mod schema;

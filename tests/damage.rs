@@ -11,11 +11,19 @@ async fn small_archive(dir: &Scratch) -> std::path::PathBuf {
          CREATE TABLE shop.orders (id int PRIMARY KEY, note text, qty numeric);
          INSERT INTO shop.orders SELECT i, md5(i::text), i / 3.0 FROM generate_series(1, 20000) i;
          CREATE TABLE shop.tags (id int, tag text);
-         INSERT INTO shop.tags SELECT i, 't' || i FROM generate_series(1, 3000) i;",
+         INSERT INTO shop.tags SELECT i, 't' || i FROM generate_series(1, 10000) i;",
     )
     .await;
     let file = dir.path("d.pgsnap");
-    ok(&pgsnap(&["backup", "-d", &src.conninfo(), "-f", path_str(&file), "--chunk-kib", "64"]));
+    ok(&pgsnap(&[
+        "backup",
+        "-d",
+        &src.conninfo(),
+        "-f",
+        path_str(&file),
+        "--chunk-kib",
+        "64",
+    ]));
     file
 }
 
@@ -46,11 +54,15 @@ async fn verify_reports_any_flipped_byte_in_any_frame() {
         let mut bytes = original.clone();
         bytes[*pos as usize] ^= 0x5a;
         std::fs::write(&damaged, &bytes).unwrap();
-        let err = pgsnap::engine::verify(&damaged).expect_err(&format!("flip at {pos} not detected"));
+        let err =
+            pgsnap::engine::verify(&damaged).expect_err(&format!("flip at {pos} not detected"));
         assert!(err.is_damage(), "flip at {pos}: {err}");
         assert_eq!(err.exit_code(), 1);
         let msg = err.to_string();
-        assert!(msg.contains(table.as_str()), "flip at {pos} in {table}: message does not name the table: {msg}");
+        assert!(
+            msg.contains(table.as_str()),
+            "flip at {pos} in {table}: message does not name the table: {msg}"
+        );
     }
     // The CLI says the same with exit code 1.
     let mut bytes = original.clone();
@@ -68,8 +80,16 @@ async fn header_toc_trailer_and_truncation_damage_is_detected() {
     let len = original.len();
     let damaged = dir.path("damaged.pgsnap");
     // Header, TOC and trailer bytes.
-    let toc_offset = ArchiveReader::open(&file).unwrap().toc().streams.iter()
-        .flat_map(|s| s.frames.iter().map(|f| f.offset + 32 + u64::from(f.stored_len)))
+    let toc_offset = ArchiveReader::open(&file)
+        .unwrap()
+        .toc()
+        .streams
+        .iter()
+        .flat_map(|s| {
+            s.frames
+                .iter()
+                .map(|f| f.offset + 32 + u64::from(f.stored_len))
+        })
         .max()
         .unwrap() as usize;
     let mut positions: Vec<usize> = (0..24).collect();
@@ -79,12 +99,14 @@ async fn header_toc_trailer_and_truncation_damage_is_detected() {
         let mut bytes = original.clone();
         bytes[pos] ^= 0x80;
         std::fs::write(&damaged, &bytes).unwrap();
-        let err = pgsnap::engine::verify(&damaged).expect_err(&format!("flip at {pos} of {len} not detected"));
+        let err = pgsnap::engine::verify(&damaged)
+            .expect_err(&format!("flip at {pos} of {len} not detected"));
         assert_eq!(err.exit_code(), 1, "{err}");
     }
     for cut in [0, 10, 24, 100, len / 2, toc_offset, len - 40, len - 1] {
         std::fs::write(&damaged, &original[..cut]).unwrap();
-        let err = pgsnap::engine::verify(&damaged).expect_err(&format!("truncation to {cut} not detected"));
+        let err = pgsnap::engine::verify(&damaged)
+            .expect_err(&format!("truncation to {cut} not detected"));
         assert!(err.is_damage(), "cut {cut}: {err}");
     }
 }
@@ -95,7 +117,12 @@ async fn restore_of_damaged_archive_fails_and_names_the_table() {
     let file = small_archive(&dir).await;
     let mut bytes = std::fs::read(&file).unwrap();
     let reader = ArchiveReader::open(&file).unwrap();
-    let s = reader.toc().streams.iter().find(|s| s.table == "orders").unwrap();
+    let s = reader
+        .toc()
+        .streams
+        .iter()
+        .find(|s| s.table == "orders")
+        .unwrap();
     let f = s.frames[s.frames.len() - 1];
     bytes[(f.offset + 32 + u64::from(f.stored_len) / 2) as usize] ^= 0xff;
     drop(reader);
@@ -106,6 +133,12 @@ async fn restore_of_damaged_archive_fails_and_names_the_table() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("shop.orders"), "{}", stderr(&out));
     // Nothing of the damaged table was committed.
-    let n: i64 = target.client().await.query_one("SELECT count(*) FROM shop.orders", &[]).await.unwrap().get(0);
+    let n: i64 = target
+        .client()
+        .await
+        .query_one("SELECT count(*) FROM shop.orders", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(n, 0);
 }

@@ -16,7 +16,19 @@ async fn terminated_worker_fails_backup_and_leaves_no_file() {
     let dir = Scratch::new("terminate");
     let file = dir.path("never.pgsnap");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pgsnap"))
-        .args(["backup", "-d", &src.conninfo(), "-f", path_str(&file), "-j", "2", "-Z", "19", "--chunk-kib", "256"])
+        .args([
+            "backup",
+            "-d",
+            &src.conninfo(),
+            "-f",
+            path_str(&file),
+            "-j",
+            "2",
+            "-Z",
+            "19",
+            "--chunk-kib",
+            "256",
+        ])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -39,7 +51,12 @@ async fn terminated_worker_fails_backup_and_leaves_no_file() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let out = child.wait_with_output().unwrap();
-    assert_eq!(killed, 1, "the worker copying 'big' was never seen: {}", stderr(&out));
+    assert_eq!(
+        killed,
+        1,
+        "the worker copying 'big' was never seen: {}",
+        stderr(&out)
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let msg = stderr(&out);
     assert!(msg.contains("backup of table public.big failed"), "{msg}");

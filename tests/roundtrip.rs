@@ -7,7 +7,15 @@ async fn roundtrip_corpus(jobs: &str) {
     src.exec(CORPUS).await;
     let dir = Scratch::new("rt");
     let file = dir.path("corpus.pgsnap");
-    ok(&pgsnap(&["backup", "-d", &src.conninfo(), "-f", path_str(&file), "-j", jobs]));
+    ok(&pgsnap(&[
+        "backup",
+        "-d",
+        &src.conninfo(),
+        "-f",
+        path_str(&file),
+        "-j",
+        jobs,
+    ]));
 
     let v = pgsnap(&["verify", path_str(&file)]);
     ok(&v);
@@ -17,11 +25,22 @@ async fn roundtrip_corpus(jobs: &str) {
     ok(&l);
     let listing = String::from_utf8_lossy(&l.stdout);
     assert!(listing.contains("TABLE DATA"), "{listing}");
-    assert!(listing.contains("pre-data") && listing.contains("post-data"), "{listing}");
+    assert!(
+        listing.contains("pre-data") && listing.contains("post-data"),
+        "{listing}"
+    );
 
     let target = src.sibling("restored");
     let conn = src.cluster.conninfo(&target);
-    ok(&pgsnap(&["restore", "-d", &conn, "--create", "-j", jobs, path_str(&file)]));
+    ok(&pgsnap(&[
+        "restore",
+        "-d",
+        &conn,
+        "--create",
+        "-j",
+        jobs,
+        path_str(&file),
+    ]));
     assert_same(&src.cluster, &src.name, &target).await;
 }
 
@@ -45,11 +64,22 @@ async fn list_json_names_every_entry_and_stream() {
     .await;
     let dir = Scratch::new("listjson");
     let file = dir.path("a.pgsnap");
-    ok(&pgsnap(&["backup", "-d", &src.conninfo(), "-f", path_str(&file)]));
+    ok(&pgsnap(&[
+        "backup",
+        "-d",
+        &src.conninfo(),
+        "-f",
+        path_str(&file),
+    ]));
     let out = pgsnap(&["list", "--json", path_str(&file)]);
     ok(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("list --json is JSON");
-    let kinds: Vec<&str> = v["entries"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
     for k in ["TABLE", "VIEW", "TABLE DATA", "CONSTRAINT"] {
         assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
     }
@@ -70,22 +100,45 @@ async fn stdout_archive_restores() {
     .await;
     let dir = Scratch::new("stdout");
     let file = dir.path("piped.pgsnap");
-    let out = pgsnap(&["backup", "-d", &src.conninfo(), "-f", "-", "--chunk-kib", "64"]);
+    let out = pgsnap(&[
+        "backup",
+        "-d",
+        &src.conninfo(),
+        "-f",
+        "-",
+        "--chunk-kib",
+        "64",
+    ]);
     ok(&out);
     std::fs::write(&file, &out.stdout).unwrap();
     ok(&pgsnap(&["verify", path_str(&file)]));
     let target = src.sibling("copy");
-    ok(&pgsnap(&["restore", "-d", &src.cluster.conninfo(&target), "--create", path_str(&file)]));
+    ok(&pgsnap(&[
+        "restore",
+        "-d",
+        &src.cluster.conninfo(&target),
+        "--create",
+        path_str(&file),
+    ]));
     assert_same(&src.cluster, &src.name, &target).await;
 }
 
 #[tokio::test]
 async fn restore_refuses_non_empty_target_unless_clean() {
     let src = TestDb::new("clean").await;
-    src.exec("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a'), (2, 'b');").await;
+    src.exec(
+        "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a'), (2, 'b');",
+    )
+    .await;
     let dir = Scratch::new("clean");
     let file = dir.path("a.pgsnap");
-    ok(&pgsnap(&["backup", "-d", &src.conninfo(), "-f", path_str(&file)]));
+    ok(&pgsnap(&[
+        "backup",
+        "-d",
+        &src.conninfo(),
+        "-f",
+        path_str(&file),
+    ]));
 
     // Restoring over the source itself: refused, nothing touched.
     let out = pgsnap(&["restore", "-d", &src.conninfo(), path_str(&file)]);
@@ -94,9 +147,21 @@ async fn restore_refuses_non_empty_target_unless_clean() {
     assert!(stderr(&out).contains("--clean"), "{}", stderr(&out));
 
     // Change the data, then --clean brings back the archived state.
-    src.exec("INSERT INTO t VALUES (3, 'c'); UPDATE t SET v = 'z' WHERE id = 1;").await;
-    ok(&pgsnap(&["restore", "-d", &src.conninfo(), "--clean", path_str(&file)]));
-    let rows = src.client().await.query("SELECT id, v FROM t ORDER BY id", &[]).await.unwrap();
+    src.exec("INSERT INTO t VALUES (3, 'c'); UPDATE t SET v = 'z' WHERE id = 1;")
+        .await;
+    ok(&pgsnap(&[
+        "restore",
+        "-d",
+        &src.conninfo(),
+        "--clean",
+        path_str(&file),
+    ]));
+    let rows = src
+        .client()
+        .await
+        .query("SELECT id, v FROM t ORDER BY id", &[])
+        .await
+        .unwrap();
     let got: Vec<(i32, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
     assert_eq!(got, vec![(1, "a".to_string()), (2, "b".to_string())]);
 }
@@ -105,14 +170,31 @@ async fn restore_refuses_non_empty_target_unless_clean() {
 async fn named_backups_go_to_dir_with_timestamp_and_private_mode() {
     use std::os::unix::fs::PermissionsExt;
     let src = TestDb::new("named").await;
-    src.exec("CREATE TABLE t AS SELECT generate_series(1, 10) AS i;").await;
+    src.exec("CREATE TABLE t AS SELECT generate_series(1, 10) AS i;")
+        .await;
     let dir = Scratch::new("named");
     let backups = dir.path("nightly");
-    ok(&pgsnap(&["backup", "-d", &src.conninfo(), "--dir", path_str(&backups), "--name", "shop"]));
-    let files: Vec<_> = std::fs::read_dir(&backups).unwrap().map(|e| e.unwrap().path()).collect();
+    ok(&pgsnap(&[
+        "backup",
+        "-d",
+        &src.conninfo(),
+        "--dir",
+        path_str(&backups),
+        "--name",
+        "shop",
+    ]));
+    let files: Vec<_> = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
-    assert!(name.starts_with("shop_") && name.ends_with(".pgsnap") && name.len() == "shop_20260101_000000.pgsnap".len(), "{name}");
+    assert!(
+        name.starts_with("shop_")
+            && name.ends_with(".pgsnap")
+            && name.len() == "shop_20260101_000000.pgsnap".len(),
+        "{name}"
+    );
     let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
@@ -120,14 +202,20 @@ async fn named_backups_go_to_dir_with_timestamp_and_private_mode() {
 #[tokio::test]
 async fn environment_variables_supply_the_connection() {
     let src = TestDb::new("envconn").await;
-    src.exec("CREATE TABLE t AS SELECT generate_series(1, 10) AS i;").await;
+    src.exec("CREATE TABLE t AS SELECT generate_series(1, 10) AS i;")
+        .await;
     let dir = Scratch::new("env");
     let file = dir.path("e.pgsnap");
     let port = src.cluster.port().to_string();
     let host = path_str(src.cluster.socket_dir()).to_string();
     ok(&pgsnap_env(
         &["backup", "-f", path_str(&file)],
-        &[("POSTGRES_HOST", &host), ("PGPORT", &port), ("POSTGRES_USER", "postgres"), ("PGDATABASE", &src.name)],
+        &[
+            ("POSTGRES_HOST", &host),
+            ("PGPORT", &port),
+            ("POSTGRES_USER", "postgres"),
+            ("PGDATABASE", &src.name),
+        ],
     ));
     let l = pgsnap(&["list", "--json", path_str(&file)]);
     ok(&l);

@@ -22,8 +22,13 @@ enum Inner {
         source: io::Error,
     },
     /// No valid trailer: the writer never finished.
-    Incomplete { path: String, detail: String },
-    NotArchive { path: String },
+    Incomplete {
+        path: String,
+        detail: String,
+    },
+    NotArchive {
+        path: String,
+    },
     Version(FormatError),
     /// The caller asked for something impossible (a bug in pgsnap).
     Bug(String),

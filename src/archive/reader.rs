@@ -62,8 +62,8 @@ impl ArchiveReader {
             ));
         }
         let at = len - TRAILER_LEN as u64;
-        let trailer =
-            Trailer::decode(&read(at, TRAILER_LEN)?).map_err(|e| ArchiveError::incomplete(path, e))?;
+        let trailer = Trailer::decode(&read(at, TRAILER_LEN)?)
+            .map_err(|e| ArchiveError::incomplete(path, e))?;
         trailer
             .check_layout(len)
             .map_err(|e| ArchiveError::format("trailer", at, e))?;
@@ -113,8 +113,14 @@ impl ArchiveReader {
                 stream.frames.len()
             )));
         };
-        let buf = read_at(&self.file, &self.path, f.offset, FRAME_HEADER_LEN + f.stored_len as usize)?;
-        let h = FrameHeader::decode(&buf).map_err(|e| ArchiveError::format(object(), f.offset, e))?;
+        let buf = read_at(
+            &self.file,
+            &self.path,
+            f.offset,
+            FRAME_HEADER_LEN + f.stored_len as usize,
+        )?;
+        let h =
+            FrameHeader::decode(&buf).map_err(|e| ArchiveError::format(object(), f.offset, e))?;
         if (h.stream, h.seq as usize) != (stream.id.0, seq) {
             return Err(ArchiveError::damage(
                 object(),

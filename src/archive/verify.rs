@@ -81,7 +81,9 @@ fn check_tiling(reader: &ArchiveReader) -> Result<(), ArchiveError> {
             return Err(ArchiveError::damage(
                 format!("{}, frame {seq}", table_name(s)),
                 Some(offset),
-                format!("the table of contents places it over the frame that ends at byte {expected}"),
+                format!(
+                    "the table of contents places it over the frame that ends at byte {expected}"
+                ),
             ));
         }
         if offset > expected {

@@ -43,6 +43,12 @@ pub struct ObjRef {
     pub oid: Oid,
 }
 
+impl ObjRef {
+    pub const fn new(class: ObjClass, oid: Oid) -> Self {
+        ObjRef { class, oid }
+    }
+}
+
 /// `obj` depends on `on`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Depend {

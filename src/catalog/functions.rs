@@ -1,5 +1,6 @@
 //! Functions and procedures (`pg_proc`, `prokind` f and p; aggregates and
-//! window functions are not handled yet).
+//! window functions are not handled yet). Functions the server made itself
+//! (range constructors: an internal dependency on their type) are skipped.
 
 use super::{get, not_extension_member, query, CatalogError, Oid, USER_NAMESPACE};
 
@@ -25,6 +26,9 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Function
           pg_catalog.pg_get_functiondef(p.oid) \
          FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
          WHERE {USER_NAMESPACE} AND p.prokind IN ('f', 'p') AND {} \
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend i \
+            WHERE i.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND i.objid = p.oid \
+            AND i.deptype = 'i') \
          ORDER BY n.nspname, p.proname, p.oid",
         not_extension_member("pg_proc", "p.oid")
     );

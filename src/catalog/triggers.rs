@@ -17,7 +17,8 @@ pub struct Trigger {
 
 pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Trigger>, CatalogError> {
     const WHAT: &str = "triggers";
-    let sql = "SELECT t.oid, t.tgrelid, t.tgname::text, pg_catalog.pg_get_triggerdef(t.oid, false), \
+    let sql =
+        "SELECT t.oid, t.tgrelid, t.tgname::text, pg_catalog.pg_get_triggerdef(t.oid, false), \
                 t.tgenabled::text \
                FROM pg_catalog.pg_trigger t \
                WHERE NOT t.tgisinternal AND t.tgparentid = 0 \

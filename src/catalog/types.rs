@@ -1,6 +1,6 @@
 //! Types (`pg_type`, `pg_enum`, `pg_range`, composite attributes): every type's
 //! shape, for deciding whether binary COPY is safe, and the definitions of the
-//! user types we recreate (enums, domains, standalone composites).
+//! user types we recreate (enums, domains, standalone composites, ranges).
 
 use super::{get, not_extension_member, query, CatalogError, Oid, USER_NAMESPACE};
 
@@ -41,11 +41,18 @@ pub enum UserTypeKind {
     },
     /// A standalone composite type (`CREATE TYPE x AS (...)`).
     Composite(Vec<CompositeAttr>),
+    /// A range type: its `CREATE TYPE ... AS RANGE` options as `name = value`
+    /// (`subtype` first), and its multirange type (PostgreSQL 14+), else 0.
+    Range {
+        options: Vec<String>,
+        multirange: Oid,
+    },
 }
 
 /// One attribute of a composite type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompositeAttr {
+    pub num: i16,
     pub name: String,
     /// `format_type(atttypid, atttypmod)`.
     pub type_sql: String,
@@ -74,7 +81,9 @@ pub(super) fn collation_name(oid: &str) -> String {
     )
 }
 
-pub(super) async fn load_all(client: &tokio_postgres::Client) -> Result<Vec<TypeInfo>, CatalogError> {
+pub(super) async fn load_all(
+    client: &tokio_postgres::Client,
+) -> Result<Vec<TypeInfo>, CatalogError> {
     const WHAT: &str = "types";
     let sql = "SELECT t.oid, t.typtype::text, \
                 CASE WHEN t.typlen = -1 AND t.typelem <> 0 THEN t.typelem ELSE 0::pg_catalog.oid END, \
@@ -106,7 +115,9 @@ pub(super) async fn load_all(client: &tokio_postgres::Client) -> Result<Vec<Type
         .collect()
 }
 
-pub(super) async fn load_user(client: &tokio_postgres::Client) -> Result<Vec<UserType>, CatalogError> {
+pub(super) async fn load_user(
+    client: &tokio_postgres::Client,
+) -> Result<Vec<UserType>, CatalogError> {
     const WHAT: &str = "user types";
     let sql = format!(
         "SELECT t.oid, n.nspname::text, t.typname::text, pg_catalog.pg_get_userbyid(t.typowner)::text, \
@@ -116,14 +127,26 @@ pub(super) async fn load_user(client: &tokio_postgres::Client) -> Result<Vec<Use
           CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END, \
           CASE WHEN t.typtype = 'd' AND t.typcollation <> bt.typcollation THEN {} END, \
           pg_catalog.pg_get_expr(t.typdefaultbin, 'pg_catalog.pg_type'::pg_catalog.regclass), \
-          t.typnotnull \
+          t.typnotnull, \
+          ARRAY_REMOVE(ARRAY['subtype = ' || pg_catalog.format_type(r.rngsubtype, NULL), \
+            'multirange_type_name = ' || (SELECT pg_catalog.format('%I.%I', mn.nspname, mt.typname) \
+              FROM pg_catalog.pg_type mt JOIN pg_catalog.pg_namespace mn ON mn.oid = mt.typnamespace \
+              WHERE mt.oid = (pg_catalog.to_jsonb(r.*) ->> 'rngmultitypid')::pg_catalog.oid), \
+            'subtype_opclass = ' || (SELECT pg_catalog.format('%I.%I', opn.nspname, opc.opcname) \
+              FROM pg_catalog.pg_opclass opc JOIN pg_catalog.pg_namespace opn ON opn.oid = opc.opcnamespace \
+              WHERE opc.oid = r.rngsubopc AND NOT opc.opcdefault), \
+            'collation = ' || {}, \
+            'subtype_diff = ' || NULLIF(r.rngsubdiff::pg_catalog.oid, 0)::pg_catalog.regproc], NULL), \
+          COALESCE((pg_catalog.to_jsonb(r.*) ->> 'rngmultitypid')::pg_catalog.oid, 0::pg_catalog.oid) \
          FROM pg_catalog.pg_type t \
+         LEFT JOIN pg_catalog.pg_range r ON r.rngtypid = t.oid \
          JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
          LEFT JOIN pg_catalog.pg_type bt ON bt.oid = t.typbasetype \
          LEFT JOIN pg_catalog.pg_class c ON c.oid = t.typrelid \
-         WHERE {USER_NAMESPACE} AND (t.typtype IN ('e', 'd') OR c.relkind = 'c') AND {} \
+         WHERE {USER_NAMESPACE} AND (t.typtype IN ('e', 'd', 'r') OR c.relkind = 'c') AND {} \
          ORDER BY n.nspname, t.typname",
         collation_name("t.typcollation"),
+        collation_name("NULLIF(r.rngcollation, 0)"),
         not_extension_member("pg_type", "t.oid")
     );
     let rows = query(client, WHAT, &sql).await?;
@@ -134,6 +157,10 @@ pub(super) async fn load_user(client: &tokio_postgres::Client) -> Result<Vec<Use
         let relid: Oid = get(r, WHAT, 5)?;
         let kind = match typtype.as_str() {
             "e" => UserTypeKind::Enum(get(r, WHAT, 6)?),
+            "r" => UserTypeKind::Range {
+                options: get(r, WHAT, 11)?,
+                multirange: get(r, WHAT, 12)?,
+            },
             "d" => UserTypeKind::Domain {
                 base: get(r, WHAT, 7)?,
                 collation: get(r, WHAT, 8)?,
@@ -165,7 +192,7 @@ async fn load_composite_attrs(
 ) -> Result<Vec<(Oid, CompositeAttr)>, CatalogError> {
     const WHAT: &str = "composite type attributes";
     let sql = format!(
-        "SELECT a.attrelid, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), \
+        "SELECT a.attrelid, a.attnum, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), \
           CASE WHEN a.attcollation <> at.typcollation THEN {} END \
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
@@ -182,9 +209,10 @@ async fn load_composite_attrs(
             Ok((
                 get(r, WHAT, 0)?,
                 CompositeAttr {
-                    name: get(r, WHAT, 1)?,
-                    type_sql: get(r, WHAT, 2)?,
-                    collation: get(r, WHAT, 3)?,
+                    num: get(r, WHAT, 1)?,
+                    name: get(r, WHAT, 2)?,
+                    type_sql: get(r, WHAT, 3)?,
+                    collation: get(r, WHAT, 4)?,
                 },
             ))
         })

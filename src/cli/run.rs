@@ -37,7 +37,9 @@ fn conn_params(f: &ConnFlags) -> Result<ConnParams, Error> {
 
 fn backup_options(a: &BackupArgs) -> Result<BackupOptions, Error> {
     if !(0..=22).contains(&a.level) {
-        return Err(Error::usage("-Z/--compress must be between 0 (none) and 22"));
+        return Err(Error::usage(
+            "-Z/--compress must be between 0 (none) and 22",
+        ));
     }
     let chunk = a.chunk_kib.saturating_mul(1024);
     if chunk < 64 * 1024 || chunk > MAX_FRAME_RAW as usize {
@@ -58,10 +60,16 @@ fn backup_options(a: &BackupArgs) -> Result<BackupOptions, Error> {
                 }
             }
             std::fs::create_dir_all(&a.dir).map_err(|e| {
-                Error::failed(format!("cannot create backup directory {}: {e}", a.dir.display()))
+                Error::failed(format!(
+                    "cannot create backup directory {}: {e}",
+                    a.dir.display()
+                ))
             })?;
             let prefix = a.name.as_deref().unwrap_or("backup");
-            Output::File(a.dir.join(format!("{prefix}_{}.pgsnap", utc_stamp(SystemTime::now()))))
+            Output::File(
+                a.dir
+                    .join(format!("{prefix}_{}.pgsnap", utc_stamp(SystemTime::now()))),
+            )
         }
     };
     Ok(BackupOptions {
@@ -186,7 +194,10 @@ async fn shutdown_signal() -> &'static str {
 
 /// `YYYYMMDD_HHMMSS` in UTC.
 pub fn utc_stamp(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let (days, rem) = (secs / 86_400, secs % 86_400);
     // Civil-from-days (Howard Hinnant's algorithm).
     let z = days as i64 + 719_468;

@@ -78,7 +78,10 @@ pub fn data_differences(
 /// `pg_dump --schema-only` of `db`, without pg_dump's own header lines.
 pub fn schema_dump(cluster: &Cluster, db: &str) -> Result<Vec<String>, ClusterError> {
     let conn = cluster.conninfo(db);
-    let out = cluster.run_tool("pg_dump", &["--schema-only".as_ref(), "-d".as_ref(), conn.as_ref()])?;
+    let out = cluster.run_tool(
+        "pg_dump",
+        &["--schema-only".as_ref(), "-d".as_ref(), conn.as_ref()],
+    )?;
     Ok(String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter(|l| {
@@ -138,7 +141,10 @@ mod tests {
     #[test]
     fn line_differences_counts_both_sides() {
         assert!(line_differences(&v(&["a", "b"]), &v(&["a", "b"])).is_empty());
-        assert_eq!(line_differences(&v(&["a", "b", "b"]), &v(&["a", "b", "c"])), v(&["-b", "+c"]));
+        assert_eq!(
+            line_differences(&v(&["a", "b", "b"]), &v(&["a", "b", "c"])),
+            v(&["-b", "+c"])
+        );
         assert_eq!(line_differences(&v(&["a", "b"]), &v(&["b", "a"])).len(), 1);
     }
 }

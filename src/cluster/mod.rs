@@ -33,12 +33,19 @@ fn err(msg: impl Into<String>) -> ClusterError {
 /// one, then `PATH`, then `pg_config --bindir`, then the newest
 /// `/usr/lib/postgresql/*/bin`.
 pub fn find_bindir(explicit: Option<&Path>) -> Result<PathBuf, ClusterError> {
-    let has_server = |d: &Path| ["initdb", "pg_ctl", "postgres"].iter().all(|b| d.join(b).is_file());
+    let has_server = |d: &Path| {
+        ["initdb", "pg_ctl", "postgres"]
+            .iter()
+            .all(|b| d.join(b).is_file())
+    };
     if let Some(d) = explicit {
         return if has_server(d) {
             Ok(d.to_path_buf())
         } else {
-            Err(err(format!("{} has no initdb, pg_ctl and postgres", d.display())))
+            Err(err(format!(
+                "{} has no initdb, pg_ctl and postgres",
+                d.display()
+            )))
         };
     }
     let mut candidates: Vec<PathBuf> = std::env::var_os("PATH")
@@ -61,10 +68,21 @@ pub fn find_bindir(explicit: Option<&Path>) -> Result<PathBuf, ClusterError> {
         .unwrap_or_default();
     versioned.sort();
     candidates.extend(versioned.into_iter().rev().map(|(_, p)| p));
-    candidates.into_iter().find(|d| has_server(d)).ok_or_else(|| {
-        err("no PostgreSQL server binaries found (initdb, pg_ctl, postgres): install the \
-             PostgreSQL server package, put its bin directory on PATH, or set PGSNAP_PG_BINDIR")
-    })
+    // Symlinks (say /usr/local/bin/initdb) lead to the real bin directory, where
+    // PostgreSQL finds its share directory and where pg_dump lives.
+    candidates
+        .into_iter()
+        .filter_map(|d| {
+            let real = std::fs::canonicalize(d.join("initdb")).ok()?;
+            real.parent().map(Path::to_path_buf)
+        })
+        .find(|d| has_server(d))
+        .ok_or_else(|| {
+            err(
+                "no PostgreSQL server binaries found (initdb, pg_ctl, postgres): install the \
+             PostgreSQL server package, put its bin directory on PATH, or set PGSNAP_PG_BINDIR",
+            )
+        })
 }
 
 /// A running throwaway cluster; stopped and deleted on drop.
@@ -89,7 +107,8 @@ impl Cluster {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let root = std::env::temp_dir().join(format!("pgsnap-cluster-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
-        std::fs::create_dir_all(&root).map_err(|e| err(format!("cannot create {}: {e}", root.display())))?;
+        std::fs::create_dir_all(&root)
+            .map_err(|e| err(format!("cannot create {}: {e}", root.display())))?;
         let mut cluster = Cluster {
             root,
             bindir: bindir.to_path_buf(),
@@ -98,8 +117,12 @@ impl Cluster {
             running: false,
         };
         if let Some((uid, gid)) = owner {
-            std::os::unix::fs::chown(&cluster.root, Some(uid), Some(gid))
-                .map_err(|e| err(format!("cannot hand {} to postgres: {e}", cluster.root.display())))?;
+            std::os::unix::fs::chown(&cluster.root, Some(uid), Some(gid)).map_err(|e| {
+                err(format!(
+                    "cannot hand {} to postgres: {e}",
+                    cluster.root.display()
+                ))
+            })?;
         }
         let data = cluster.root.join("data");
         cluster.run_tool(
@@ -210,7 +233,14 @@ impl Cluster {
             let data = self.root.join("data");
             let _ = self.run_tool(
                 "pg_ctl",
-                &["-D".as_ref(), data.as_os_str(), "-m".as_ref(), "fast".as_ref(), "-w".as_ref(), "stop".as_ref()],
+                &[
+                    "-D".as_ref(),
+                    data.as_os_str(),
+                    "-m".as_ref(),
+                    "fast".as_ref(),
+                    "-w".as_ref(),
+                    "stop".as_ref(),
+                ],
             );
             self.running = false;
         }
@@ -225,7 +255,9 @@ impl Drop for Cluster {
 }
 
 fn running_as_root() -> bool {
-    std::fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
+    std::fs::metadata("/proc/self")
+        .map(|m| m.uid() == 0)
+        .unwrap_or(false)
 }
 
 fn postgres_ids() -> Result<(u32, u32), ClusterError> {
@@ -234,16 +266,20 @@ fn postgres_ids() -> Result<(u32, u32), ClusterError> {
         .lines()
         .find_map(|l| {
             let f: Vec<&str> = l.split(':').collect();
-            (f.len() > 3 && f[0] == "postgres").then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))?
+            (f.len() > 3 && f[0] == "postgres")
+                .then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))?
         })
         .ok_or_else(|| {
-            err("running as root, but there is no 'postgres' OS user to run the server as \
-                 (PostgreSQL refuses to run as root): create one, or run as an ordinary user")
+            err(
+                "running as root, but there is no 'postgres' OS user to run the server as \
+                 (PostgreSQL refuses to run as root): create one, or run as an ordinary user",
+            )
         })
 }
 
 fn free_port() -> Result<u16, ClusterError> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| err(format!("no free port: {e}")))?;
+    let l = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| err(format!("no free port: {e}")))?;
     let port = l.local_addr().map_err(|e| err(e.to_string()))?.port();
     if port == 5432 {
         return free_port();

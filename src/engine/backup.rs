@@ -91,7 +91,12 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
     }
     let leader = opts.conn.connect("pgsnap").await?;
     session::setup_reader(&leader).await?;
-    exec(&leader, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", "start the snapshot transaction").await?;
+    exec(
+        &leader,
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        "start the snapshot transaction",
+    )
+    .await?;
     let snapshot: String = leader
         .query_one("SELECT pg_catalog.pg_export_snapshot()", &[])
         .await
@@ -119,9 +124,17 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
                     ))
                 })?;
                 let clone = file.try_clone()?;
-                (Some(staged), Box::new(BufWriter::with_capacity(1 << 20, file)), Some(clone))
+                (
+                    Some(staged),
+                    Box::new(BufWriter::with_capacity(1 << 20, file)),
+                    Some(clone),
+                )
             }
-            Output::Stdout => (None, Box::new(BufWriter::with_capacity(1 << 20, std::io::stdout())), None),
+            Output::Stdout => (
+                None,
+                Box::new(BufWriter::with_capacity(1 << 20, std::io::stdout())),
+                None,
+            ),
         };
 
     let (tx, rx) = mpsc::channel::<FrameMsg>();

@@ -145,7 +145,10 @@ async fn create_database(
         match opts.conn.with_dbname(maint).connect("pgsnap restore").await {
             Ok(c) => {
                 let exists = c
-                    .query_opt("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", &[&target])
+                    .query_opt(
+                        "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1",
+                        &[&target],
+                    )
                     .await
                     .map_err(|e| PgError::query("could not look up the target database", &e))?
                     .is_some();
@@ -167,7 +170,9 @@ async fn create_database(
             Err(e) => last = Some(e),
         }
     }
-    Err(last.map(Error::from).unwrap_or_else(|| Error::failed("no maintenance database")))
+    Err(last
+        .map(Error::from)
+        .unwrap_or_else(|| Error::failed("no maintenance database")))
 }
 
 /// Relations, non-public schemas, types and functions that are not part of an extension.
@@ -248,7 +253,11 @@ async fn join_all(mut set: JoinSet<Result<(), Error>>) -> Result<(), Error> {
     Ok(())
 }
 
-async fn copy_in(client: &Client, reader: &Arc<ArchiveReader>, stream: &StreamInfo) -> Result<(), Error> {
+async fn copy_in(
+    client: &Client,
+    reader: &Arc<ArchiveReader>,
+    stream: &StreamInfo,
+) -> Result<(), Error> {
     if stream.frames.is_empty() {
         return Ok(());
     }
@@ -272,7 +281,9 @@ async fn copy_in(client: &Client, reader: &Arc<ArchiveReader>, stream: &StreamIn
             .await
             .map_err(|e| Error::failed(format!("reading a frame failed: {e}")))??;
         scanner.feed(&raw).map_err(|e| {
-            Error::failed(format!("frame {seq}: the archive's COPY data is malformed: {e}"))
+            Error::failed(format!(
+                "frame {seq}: the archive's COPY data is malformed: {e}"
+            ))
         })?;
         crc.update(&raw);
         sink.send(Bytes::from(raw))

@@ -81,7 +81,10 @@ mod tests {
         let (staged, mut f) = StagedFile::create(&dest).unwrap();
         f.write_all(b"x").unwrap();
         let tmp = staged.temp_path().to_path_buf();
-        assert_eq!(std::fs::metadata(&tmp).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&tmp).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         drop(staged);
         assert!(!tmp.exists() && !dest.exists());
 

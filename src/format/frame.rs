@@ -156,7 +156,10 @@ pub fn encode_frame(
         .ok_or_else(|| {
             FormatError::invalid(
                 "frame",
-                format!("{} raw bytes exceed the {MAX_FRAME_RAW}-byte limit", raw.len()),
+                format!(
+                    "{} raw bytes exceed the {MAX_FRAME_RAW}-byte limit",
+                    raw.len()
+                ),
             )
         })?;
     let compressed = if level == 0 {
@@ -246,7 +249,11 @@ mod tests {
             let h = FrameHeader::decode(&f.bytes).unwrap();
             assert_eq!((h.stream, h.seq, h.raw_len), (7, 3, 100_000));
             assert_eq!(h.stored_len, f.stored_len());
-            let want = if level == 0 { Codec::Stored } else { Codec::Zstd };
+            let want = if level == 0 {
+                Codec::Stored
+            } else {
+                Codec::Zstd
+            };
             assert_eq!(h.codec, want);
             assert_eq!(decode_all(&f.bytes).unwrap(), raw);
         }

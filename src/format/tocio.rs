@@ -63,7 +63,11 @@ pub fn decode_toc(stored: &[u8], t: &Trailer) -> Result<Toc, FormatError> {
             format!(
                 "decompresses to {}{} bytes, trailer says {}",
                 json.len(),
-                if json.len() as u64 > t.toc_raw_len { "+" } else { "" },
+                if json.len() as u64 > t.toc_raw_len {
+                    "+"
+                } else {
+                    ""
+                },
                 t.toc_raw_len
             ),
         ));
@@ -86,7 +90,10 @@ pub fn validate_toc(toc: &Toc, toc_offset: u64) -> Result<(), FormatError> {
     let mut entry_ids = HashSet::with_capacity(toc.entries.len());
     for e in &toc.entries {
         if !entry_ids.insert(e.id) {
-            return Err(FormatError::toc(format!("entry id {} is used twice", e.id.0)));
+            return Err(FormatError::toc(format!(
+                "entry id {} is used twice",
+                e.id.0
+            )));
         }
     }
     for e in &toc.entries {

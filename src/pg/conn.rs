@@ -71,7 +71,11 @@ impl ConnParams {
             None => Config::new(),
         };
         if config.get_hosts().is_empty() {
-            match args.host.clone().or_else(|| either("PGHOST", "POSTGRES_HOST")) {
+            match args
+                .host
+                .clone()
+                .or_else(|| either("PGHOST", "POSTGRES_HOST"))
+            {
                 Some(h) => {
                     for part in h.split(',') {
                         config.host(part);
@@ -183,7 +187,13 @@ impl ConnParams {
             })
             .collect();
         let port = self.config.get_ports().first().copied().unwrap_or(5432);
-        format!("{}@{}:{}/{}", self.user(), hosts.join(","), port, self.dbname())
+        format!(
+            "{}@{}:{}/{}",
+            self.user(),
+            hosts.join(","),
+            port,
+            self.dbname()
+        )
     }
 
     /// Opens a connection tagged with `application_name` and spawns its driver task.
@@ -279,7 +289,11 @@ mod tests {
     #[test]
     fn bad_input_is_reported() {
         assert!(resolve(ConnArgs::default(), &[("USER", "u"), ("PGPORT", "abc")]).is_err());
-        assert!(resolve(ConnArgs::default(), &[("USER", "u"), ("PGSSLMODE", "bogus")]).is_err());
+        assert!(resolve(
+            ConnArgs::default(),
+            &[("USER", "u"), ("PGSSLMODE", "bogus")]
+        )
+        .is_err());
         let e = resolve(
             ConnArgs {
                 dbname: Some("host=x port=notaport".into()),

@@ -201,10 +201,7 @@ impl CopyScanner {
                         continue;
                     }
                     let Ok(count) = u16::try_from(count) else {
-                        return Err(self.error(
-                            at(pos, 2),
-                            format!("negative field count {count}"),
-                        ));
+                        return Err(self.error(at(pos, 2), format!("negative field count {count}")));
                     };
                     match self.fields {
                         None => self.fields = Some(count),
@@ -288,7 +285,10 @@ impl CopyScanner {
         }
         let flags = u32::from_be_bytes([h[11], h[12], h[13], h[14]]);
         if flags & FLAG_OIDS != 0 {
-            return Err(self.error(11, "stream includes OIDs (WITH OIDS), which is not supported"));
+            return Err(self.error(
+                11,
+                "stream includes OIDs (WITH OIDS), which is not supported",
+            ));
         }
         if (flags & !FLAG_OIDS) >> 16 != 0 {
             return Err(self.error(
@@ -345,7 +345,7 @@ pub(crate) mod tests {
         let ids: Vec<[u8; 4]> = (0..n).map(|i| i.to_be_bytes()).collect();
         let rows: Vec<Vec<Option<&[u8]>>> = (0..n as usize)
             .map(|i| {
-                let note: Option<&[u8]> = (i % 3 != 0).then_some(b"".as_slice());
+                let note: Option<&[u8]> = (!i.is_multiple_of(3)).then_some(b"".as_slice());
                 vec![Some(&ids[i][..]), Some(names[i].as_bytes()), note]
             })
             .collect();
@@ -445,7 +445,10 @@ pub(crate) mod tests {
             assert!(scan(&data[..n]).is_err(), "{n}");
         }
         let e = scan(&data[..data.len() - 2]).unwrap_err();
-        assert!(e.to_string().contains("without the end-of-data marker"), "{e}");
+        assert!(
+            e.to_string().contains("without the end-of-data marker"),
+            "{e}"
+        );
         assert_eq!(e.row(), 4);
         let e = scan(&data[..25]).unwrap_err();
         assert!(e.to_string().contains("middle of the row"), "{e}");

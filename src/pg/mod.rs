@@ -9,5 +9,5 @@ mod pgpass;
 pub mod session;
 
 pub use conn::{ConnArgs, ConnParams};
-pub use error::PgError;
 pub use error::describe as error_text;
+pub use error::PgError;

@@ -54,8 +54,14 @@ mod tests {
             "# comment\nother:5432:*:bob:nope\nlocalhost:*:app:bob:se\\:cret\n*:*:*:*:fallback\n",
         )
         .unwrap();
-        assert_eq!(lookup(&f, "localhost", 5433, "app", "bob").as_deref(), Some("se:cret"));
-        assert_eq!(lookup(&f, "db1", 5432, "x", "y").as_deref(), Some("fallback"));
+        assert_eq!(
+            lookup(&f, "localhost", 5433, "app", "bob").as_deref(),
+            Some("se:cret")
+        );
+        assert_eq!(
+            lookup(&f, "db1", 5432, "x", "y").as_deref(),
+            Some("fallback")
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

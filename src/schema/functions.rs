@@ -16,7 +16,11 @@ pub(super) fn word(f: &Function) -> &'static str {
 
 /// `s.f(integer, text)`: the name `ALTER`, `DROP` and `COMMENT` use.
 pub(super) fn signature(f: &Function) -> String {
-    format!("{}({})", quote::qualified(&f.schema, &f.name), f.identity_args)
+    format!(
+        "{}({})",
+        quote::qualified(&f.schema, &f.name),
+        f.identity_args
+    )
 }
 
 pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
@@ -31,6 +35,6 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         let tag = format!("{}({})", f.name, f.identity_args);
         let node = Node::new(ObjectKind::Function, Some(&f.schema), &tag, Some(&f.owner));
         let id = g.add(node.sql(def, drop));
-        g.map(ObjRef { class: ObjClass::Function, oid: f.oid }, id);
+        g.map(ObjRef::new(ObjClass::Function, f.oid), id);
     }
 }

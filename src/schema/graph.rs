@@ -58,11 +58,12 @@ impl Node {
         self
     }
 
-    /// A node that belongs with `object` (a comment): same section, sorted right after it.
-    pub fn attached_to(mut self, object: &Node) -> Node {
+    /// A node that belongs with `object` (a comment): same section, sorted
+    /// right after it, in `sub` order among the nodes attached to it.
+    pub fn attached_to(mut self, object: &Node, sub: String) -> Node {
         self.section = object.section;
         self.key = SortKey {
-            sub: self.name.clone(),
+            sub,
             ..object.key.clone()
         };
         self
@@ -121,12 +122,19 @@ pub(crate) struct Graph {
 }
 
 impl Graph {
-    /// Adds a node; it depends on its schema's node when that schema is dumped.
+    /// Adds a node. A pre-data object depends on its schema's node when that
+    /// schema is dumped; later entries reach the schema through their object.
     pub fn add(&mut self, mut node: Node) -> usize {
         let id = self.nodes.len();
+        let in_schema = node.section == Section::PreData && node.kind != ObjectKind::Comment;
         if node.kind == ObjectKind::Schema {
             self.schemas.insert(node.name.clone(), id);
-        } else if let Some(&s) = node.schema.as_ref().and_then(|s| self.schemas.get(s)) {
+        } else if let Some(&s) = node
+            .schema
+            .as_ref()
+            .filter(|_| in_schema)
+            .and_then(|s| self.schemas.get(s))
+        {
             node.deps.push(s);
         }
         self.nodes.push(node);
@@ -253,7 +261,8 @@ mod tests {
     #[test]
     fn comment_follows_its_object() {
         let t = node(ObjectKind::Table, "a", &[]);
-        let mut c = Node::new(ObjectKind::Comment, Some("s"), "TABLE a", None).attached_to(&t);
+        let mut c =
+            Node::new(ObjectKind::Comment, Some("s"), "TABLE a", None).attached_to(&t, "a".into());
         c.deps = vec![0];
         let nodes = vec![t, node(ObjectKind::Table, "b", &[]), c];
         assert_eq!(sort(&nodes).unwrap(), vec![0, 2, 1]);
@@ -262,7 +271,10 @@ mod tests {
 
     #[test]
     fn deterministic_for_equal_keys() {
-        let nodes = vec![node(ObjectKind::Table, "a", &[]), node(ObjectKind::Table, "a", &[])];
+        let nodes = vec![
+            node(ObjectKind::Table, "a", &[]),
+            node(ObjectKind::Table, "a", &[]),
+        ];
         assert_eq!(sort(&nodes).unwrap(), vec![0, 1]);
     }
 
@@ -284,6 +296,9 @@ mod tests {
     fn sections_follow_kinds() {
         assert_eq!(section(ObjectKind::View), Section::PreData);
         assert_eq!(section(ObjectKind::SequenceSet), Section::Data);
-        assert_eq!(section(ObjectKind::RefreshMaterializedView), Section::PostData);
+        assert_eq!(
+            section(ObjectKind::RefreshMaterializedView),
+            Section::PostData
+        );
     }
 }

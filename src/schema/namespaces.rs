@@ -15,6 +15,6 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         let node = Node::new(ObjectKind::Schema, None, &ns.name, Some(&ns.owner))
             .sql(def, format!("DROP SCHEMA IF EXISTS {name};\n"));
         let id = g.add(node);
-        g.map(ObjRef { class: ObjClass::Namespace, oid: ns.oid }, id);
+        g.map(ObjRef::new(ObjClass::Namespace, ns.oid), id);
     }
 }

@@ -59,9 +59,14 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         def.push_str(";\n");
         def.push_str(&owner_sql("SEQUENCE", &name, &seq.owner));
         let drop = format!("DROP SEQUENCE IF EXISTS {name};\n");
-        let node = Node::new(ObjectKind::Sequence, Some(&seq.schema), &seq.name, Some(&seq.owner));
+        let node = Node::new(
+            ObjectKind::Sequence,
+            Some(&seq.schema),
+            &seq.name,
+            Some(&seq.owner),
+        );
         let id = g.add(node.sql(def, drop));
-        g.map(ObjRef { class: ObjClass::Relation, oid: seq.oid }, id);
+        g.map(ObjRef::new(ObjClass::Relation, seq.oid), id);
     }
 }
 
@@ -73,8 +78,8 @@ pub(super) fn add_owned_by(ctx: &Ctx, g: &mut Graph) {
         };
         let (Some(rel), Some(seq_node), Some(table_node)) = (
             ctx.rels.get(&owner.table),
-            g.node_of(ObjRef { class: ObjClass::Relation, oid: seq.oid }),
-            g.node_of(ObjRef { class: ObjClass::Relation, oid: owner.table }),
+            g.node_of(ObjRef::new(ObjClass::Relation, seq.oid)),
+            g.node_of(ObjRef::new(ObjClass::Relation, owner.table)),
         ) else {
             continue;
         };
@@ -84,7 +89,12 @@ pub(super) fn add_owned_by(ctx: &Ctx, g: &mut Graph) {
             quote::qualified(&rel.schema, &rel.name),
             quote::ident(&owner.column)
         );
-        let node = Node::new(ObjectKind::SequenceOwnedBy, Some(&seq.schema), &seq.name, Some(&seq.owner));
+        let node = Node::new(
+            ObjectKind::SequenceOwnedBy,
+            Some(&seq.schema),
+            &seq.name,
+            Some(&seq.owner),
+        );
         let id = g.add(node.sql(def, String::new()));
         g.depend(id, seq_node);
         g.depend(id, table_node);
@@ -94,7 +104,7 @@ pub(super) fn add_owned_by(ctx: &Ctx, g: &mut Graph) {
 /// `SEQUENCE SET` entries for every dumped sequence, identity ones included.
 pub(super) fn add_values(ctx: &Ctx, g: &mut Graph) {
     for seq in &ctx.cat.sequences {
-        let Some(seq_node) = g.node_of(ObjRef { class: ObjClass::Relation, oid: seq.oid }) else {
+        let Some(seq_node) = g.node_of(ObjRef::new(ObjClass::Relation, seq.oid)) else {
             continue;
         };
         let def = format!(
@@ -103,7 +113,12 @@ pub(super) fn add_values(ctx: &Ctx, g: &mut Graph) {
             seq.last_value,
             seq.is_called
         );
-        let node = Node::new(ObjectKind::SequenceSet, Some(&seq.schema), &seq.name, Some(&seq.owner));
+        let node = Node::new(
+            ObjectKind::SequenceSet,
+            Some(&seq.schema),
+            &seq.name,
+            Some(&seq.owner),
+        );
         let id = g.add(node.sql(def, String::new()));
         g.depend(id, seq_node);
     }

@@ -1,5 +1,5 @@
-//! DDL for user types: enums, domains (with their constraints) and
-//! standalone composite types.
+//! DDL for user types: enums, domains (with their constraints), standalone
+//! composite types and range types (no `canonical` functions yet).
 
 use super::graph::{Graph, Node};
 use super::{owner_sql, quote, Ctx};
@@ -33,20 +33,37 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
                         s
                     })
                     .collect();
-                let create = format!("CREATE TYPE {name} AS (\n    {}\n);\n", attrs.join(",\n    "));
+                let create = format!(
+                    "CREATE TYPE {name} AS (\n    {}\n);\n",
+                    attrs.join(",\n    ")
+                );
                 (ObjectKind::Type, "TYPE", create)
             }
-            UserTypeKind::Domain { .. } => (ObjectKind::Domain, "DOMAIN", create_domain(ctx, t, &name)),
+            UserTypeKind::Range { options, .. } => {
+                let create = format!(
+                    "CREATE TYPE {name} AS RANGE (\n    {}\n);\n",
+                    options.join(",\n    ")
+                );
+                (ObjectKind::Type, "TYPE", create)
+            }
+            UserTypeKind::Domain { .. } => {
+                (ObjectKind::Domain, "DOMAIN", create_domain(ctx, t, &name))
+            }
         };
         let def = format!("{create}{}", owner_sql(word, &name, &t.owner));
         let drop = format!("DROP {word} IF EXISTS {name};\n");
         let id = g.add(Node::new(kind, Some(&t.schema), &t.name, Some(&t.owner)).sql(def, drop));
-        g.map(ObjRef { class: ObjClass::Type, oid: t.oid }, id);
+        g.map(ObjRef::new(ObjClass::Type, t.oid), id);
         if t.relid != 0 {
-            g.map(ObjRef { class: ObjClass::Relation, oid: t.relid }, id);
+            g.map(ObjRef::new(ObjClass::Relation, t.relid), id);
+        }
+        if let UserTypeKind::Range { multirange, .. } = t.kind {
+            if multirange != 0 {
+                g.map(ObjRef::new(ObjClass::Type, multirange), id);
+            }
         }
         for c in ctx.cat.constraints.iter().filter(|c| c.domain == t.oid) {
-            g.map(ObjRef { class: ObjClass::Constraint, oid: c.oid }, id);
+            g.map(ObjRef::new(ObjClass::Constraint, c.oid), id);
         }
     }
 }
@@ -54,7 +71,13 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
 /// `CREATE DOMAIN` with its validated checks; checks not yet validated are
 /// added afterwards with `NOT VALID` (there is no data to check at restore).
 fn create_domain(ctx: &Ctx, t: &UserType, name: &str) -> String {
-    let UserTypeKind::Domain { base, collation, default, not_null } = &t.kind else {
+    let UserTypeKind::Domain {
+        base,
+        collation,
+        default,
+        not_null,
+    } = &t.kind
+    else {
         return String::new();
     };
     let mut s = format!("CREATE DOMAIN {name} AS {base}");

@@ -79,7 +79,11 @@ impl Drop for TestDb {
                 .build()
                 .ok()?;
             rt.block_on(async {
-                let c = cluster.params("postgres").connect("pgsnap tests").await.ok()?;
+                let c = cluster
+                    .params("postgres")
+                    .connect("pgsnap tests")
+                    .await
+                    .ok()?;
                 let rows = c
                     .query(
                         "SELECT datname::text FROM pg_database \
@@ -131,7 +135,12 @@ pub fn stderr(o: &Output) -> String {
 
 /// Asserts success, showing pgsnap's stderr otherwise.
 pub fn ok(o: &Output) {
-    assert!(o.status.success(), "pgsnap failed ({}):\n{}", o.status, stderr(o));
+    assert!(
+        o.status.success(),
+        "pgsnap failed ({}):\n{}",
+        o.status,
+        stderr(o)
+    );
 }
 
 /// A scratch directory for archives, removed on drop.
@@ -152,7 +161,11 @@ impl Scratch {
 
     pub fn files(&self) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(&self.0)
-            .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default();
         v.sort();
         v
@@ -171,9 +184,18 @@ pub async fn assert_same(cluster: &Cluster, a: &str, b: &str) {
     let sa = compare::schema_dump(cluster, a).expect("pg_dump source");
     let sb = compare::schema_dump(cluster, b).expect("pg_dump restored");
     let diffs = compare::line_differences(&sa, &sb);
-    assert!(diffs.is_empty(), "schema differs ({} lines):\n{}", diffs.len(), diffs.join("\n"));
-    let da = compare::table_digests(&connect(cluster, a).await).await.expect("digest a");
-    let db = compare::table_digests(&connect(cluster, b).await).await.expect("digest b");
+    assert!(
+        diffs.is_empty(),
+        "schema differs ({} lines):\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+    let da = compare::table_digests(&connect(cluster, a).await)
+        .await
+        .expect("digest a");
+    let db = compare::table_digests(&connect(cluster, b).await)
+        .await
+        .expect("digest b");
     let data = compare::data_differences(&da, &db);
     assert!(data.is_empty(), "data differs:\n{}", data.join("\n"));
     assert!(!da.is_empty());

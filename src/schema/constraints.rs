@@ -1,0 +1,59 @@
+//! DDL for post-data constraints: primary key, unique and exclusion
+//! constraints, foreign keys, and CHECK constraints not yet validated.
+//! (Validated checks are inline in `CREATE TABLE`, see `tables`.)
+
+use super::graph::{Graph, Node};
+use super::{quote, Ctx};
+use crate::catalog::{ConstraintKind, ObjClass, ObjRef, RelKind};
+use crate::format::toc::ObjectKind;
+
+pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
+    for c in &ctx.cat.constraints {
+        let Some(rel) = ctx.rels.get(&c.table) else {
+            continue;
+        };
+        let Some(table) = g.node_of(ObjRef::new(ObjClass::Relation, rel.oid)) else {
+            continue;
+        };
+        let partitioned = rel.kind == RelKind::PartitionedTable;
+        let has_children = ctx.has_children.contains(&rel.oid);
+        let (kind, only) = match c.kind {
+            ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion => {
+                (ObjectKind::Constraint, true)
+            }
+            // Cloned onto a partition by the parent's foreign key.
+            ConstraintKind::ForeignKey if c.parent != 0 => continue,
+            ConstraintKind::ForeignKey => (ObjectKind::FkConstraint, !partitioned),
+            ConstraintKind::Check if c.validated || !c.is_local => continue,
+            ConstraintKind::Check => (ObjectKind::CheckConstraint, !has_children),
+        };
+        let name = quote::qualified(&rel.schema, &rel.name);
+        let only = if only { "ONLY " } else { "" };
+        let def = format!(
+            "ALTER TABLE {only}{name} ADD CONSTRAINT {} {};\n",
+            quote::ident(&c.name),
+            c.definition
+        );
+        // An attached partition's constraint goes away with the parent's.
+        let drop = if c.parent != 0 {
+            String::new()
+        } else {
+            let only = if partitioned || has_children {
+                ""
+            } else {
+                "ONLY "
+            };
+            format!(
+                "ALTER TABLE IF EXISTS {only}{name} DROP CONSTRAINT IF EXISTS {};\n",
+                quote::ident(&c.name)
+            )
+        };
+        let tag = format!("{} {}", rel.name, c.name);
+        let id = g.add(Node::new(kind, Some(&rel.schema), &tag, Some(&rel.owner)).sql(def, drop));
+        g.depend(id, table);
+        g.map(ObjRef::new(ObjClass::Constraint, c.oid), id);
+        if c.kind != ConstraintKind::ForeignKey && c.index != 0 {
+            g.map(ObjRef::new(ObjClass::Relation, c.index), id);
+        }
+    }
+}

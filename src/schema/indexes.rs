@@ -1,0 +1,66 @@
+//! DDL for indexes that back no constraint (from `pg_get_indexdef`), and the
+//! `ALTER INDEX ... ATTACH PARTITION` entries that tie a partition's index
+//! (or constraint index) to its partitioned parent's.
+
+use super::graph::{Graph, Node};
+use super::{quote, Ctx};
+use crate::catalog::{ObjClass, ObjRef};
+use crate::format::toc::ObjectKind;
+
+pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
+    for idx in &ctx.cat.indexes {
+        let Some(rel) = ctx.rels.get(&idx.table) else {
+            continue;
+        };
+        let Some(table) = g.node_of(ObjRef::new(ObjClass::Relation, rel.oid)) else {
+            continue;
+        };
+        if idx.constraint != 0 {
+            continue; // created by its constraint's entry
+        }
+        let drop = if idx.parent != 0 {
+            String::new() // goes away with the parent's index
+        } else {
+            format!(
+                "DROP INDEX IF EXISTS {};\n",
+                quote::qualified(&idx.schema, &idx.name)
+            )
+        };
+        let def = format!("{};\n", idx.definition.trim_end());
+        let node = Node::new(
+            ObjectKind::Index,
+            Some(&idx.schema),
+            &idx.name,
+            Some(&rel.owner),
+        );
+        let id = g.add(node.sql(def, drop));
+        g.depend(id, table);
+        g.map(ObjRef::new(ObjClass::Relation, idx.oid), id);
+    }
+    for idx in ctx.cat.indexes.iter().filter(|i| i.parent != 0) {
+        let Some(parent) = ctx.indexes.get(&idx.parent) else {
+            continue;
+        };
+        let (Some(child_node), Some(parent_node)) = (
+            g.node_of(ObjRef::new(ObjClass::Relation, idx.oid)),
+            g.node_of(ObjRef::new(ObjClass::Relation, parent.oid)),
+        ) else {
+            continue;
+        };
+        let def = format!(
+            "ALTER INDEX {} ATTACH PARTITION {};\n",
+            quote::qualified(&parent.schema, &parent.name),
+            quote::qualified(&idx.schema, &idx.name)
+        );
+        let owner = g.nodes[child_node].owner.clone();
+        let node = Node::new(
+            ObjectKind::IndexAttach,
+            Some(&idx.schema),
+            &idx.name,
+            owner.as_deref(),
+        );
+        let id = g.add(node.sql(def, String::new()));
+        g.depend(id, parent_node);
+        g.depend(id, child_node);
+    }
+}

@@ -1,0 +1,168 @@
+//! DDL for tables: ordinary, unlogged, partitioned, partitions
+//! (`PARTITION OF`) and inheritance children (`INHERITS`), with column
+//! defaults, generated and identity columns, NOT NULL and validated CHECK
+//! constraints inline.
+
+use super::graph::{Graph, Node};
+use super::{owner_sql, quote, sequences, with_options, Ctx};
+use crate::catalog::{Column, ConstraintKind, ObjClass, ObjRef, RelKind, Relation};
+use crate::format::toc::ObjectKind;
+
+pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
+    let tables: Vec<&Relation> = ctx
+        .cat
+        .relations
+        .iter()
+        .filter(|r| matches!(r.kind, RelKind::Table | RelKind::PartitionedTable))
+        .collect();
+    let mut ids = Vec::with_capacity(tables.len());
+    for rel in &tables {
+        let name = quote::qualified(&rel.schema, &rel.name);
+        let def = format!(
+            "{}{}",
+            create_table(ctx, rel, &name),
+            owner_sql("TABLE", &name, &rel.owner)
+        );
+        let node = Node::new(
+            ObjectKind::Table,
+            Some(&rel.schema),
+            &rel.name,
+            Some(&rel.owner),
+        );
+        let id = g.add(node.sql(def, format!("DROP TABLE IF EXISTS {name};\n")));
+        g.map(ObjRef::new(ObjClass::Relation, rel.oid), id);
+        // Inline and inherited checks are created with the table.
+        let checks = ctx.cat.constraints.iter().filter(|c| {
+            c.table == rel.oid && c.kind == ConstraintKind::Check && (c.validated || !c.is_local)
+        });
+        for c in checks {
+            g.map(ObjRef::new(ObjClass::Constraint, c.oid), id);
+        }
+        for col in &rel.columns {
+            if let Some(seq) = ctx.identity_sequence(rel.oid, &col.name) {
+                g.map(ObjRef::new(ObjClass::Relation, seq.oid), id);
+            }
+        }
+        ids.push(id);
+    }
+    for (rel, &id) in tables.iter().zip(&ids) {
+        for &p in &rel.parents {
+            if let Some(parent) = g.node_of(ObjRef::new(ObjClass::Relation, p)) {
+                g.depend(id, parent);
+            }
+        }
+    }
+}
+
+fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
+    let parents: Vec<&Relation> = rel
+        .parents
+        .iter()
+        .filter_map(|p| ctx.rels.get(p).copied())
+        .collect();
+    let partition_of = match (&rel.partition_bound, parents.first()) {
+        (Some(bound), Some(parent)) => Some((bound, *parent)),
+        _ => None,
+    };
+    let mut elems = Vec::new();
+    if partition_of.is_none() {
+        for col in rel.columns.iter().filter(|c| c.is_local) {
+            elems.push(column_sql(ctx, rel, col));
+        }
+    }
+    let checks = ctx.cat.constraints.iter().filter(|c| {
+        c.table == rel.oid && c.kind == ConstraintKind::Check && c.validated && c.is_local
+    });
+    for c in checks {
+        elems.push(format!(
+            "CONSTRAINT {} {}",
+            quote::ident(&c.name),
+            c.definition
+        ));
+    }
+    let mut s = format!(
+        "CREATE {}TABLE {name}",
+        if rel.unlogged { "UNLOGGED " } else { "" }
+    );
+    if let Some((_, parent)) = partition_of {
+        s.push_str(&format!(
+            " PARTITION OF {}",
+            quote::qualified(&parent.schema, &parent.name)
+        ));
+    }
+    if !elems.is_empty() {
+        s.push_str(&format!(" (\n    {}\n)", elems.join(",\n    ")));
+    } else if partition_of.is_none() {
+        s.push_str(" (\n)");
+    }
+    if let Some((bound, _)) = partition_of {
+        s.push_str(&format!("\n{bound}"));
+    } else if !parents.is_empty() {
+        let names: Vec<String> = parents
+            .iter()
+            .map(|p| quote::qualified(&p.schema, &p.name))
+            .collect();
+        s.push_str(&format!("\nINHERITS ({})", names.join(", ")));
+    }
+    if let Some(key) = &rel.partition_key {
+        s.push_str(&format!("\nPARTITION BY {key}"));
+    }
+    if !rel.options.is_empty() {
+        s.push_str(&format!("\nWITH ({})", with_options(rel.options.iter())));
+    }
+    s.push_str(";\n");
+    // Columns that come from a parent: only what differs from the parent.
+    for col in rel
+        .columns
+        .iter()
+        .filter(|c| partition_of.is_some() || !c.is_local)
+    {
+        let from_parents: Vec<&Column> = parents
+            .iter()
+            .filter_map(|p| p.columns.iter().find(|pc| pc.name == col.name))
+            .collect();
+        let alter = format!(
+            "ALTER TABLE ONLY {name} ALTER COLUMN {}",
+            quote::ident(&col.name)
+        );
+        let parent_default = from_parents.first().and_then(|p| p.default.as_ref());
+        if !col.generated && col.default.as_ref() != parent_default {
+            match &col.default {
+                Some(d) => s.push_str(&format!("{alter} SET DEFAULT {d};\n")),
+                None => s.push_str(&format!("{alter} DROP DEFAULT;\n")),
+            }
+        }
+        if col.not_null && !from_parents.iter().any(|p| p.not_null) {
+            s.push_str(&format!("{alter} SET NOT NULL;\n"));
+        }
+    }
+    s
+}
+
+fn column_sql(ctx: &Ctx, rel: &Relation, col: &Column) -> String {
+    let mut s = format!("{} {}", quote::ident(&col.name), col.type_sql);
+    if let Some(c) = &col.collation {
+        s.push_str(&format!(" COLLATE {c}"));
+    }
+    match (col.generated, col.identity, &col.default) {
+        (true, _, Some(expr)) => s.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED")),
+        (_, Some(kind), _) => {
+            let kind = if kind == 'a' { "ALWAYS" } else { "BY DEFAULT" };
+            s.push_str(&format!(" GENERATED {kind} AS IDENTITY"));
+            if let Some(seq) = ctx.identity_sequence(rel.oid, &col.name) {
+                let mut opts = vec![format!(
+                    "SEQUENCE NAME {}",
+                    quote::qualified(&seq.schema, &seq.name)
+                )];
+                opts.extend(sequences::options(seq));
+                s.push_str(&format!(" ({})", opts.join(" ")));
+            }
+        }
+        (_, None, Some(d)) => s.push_str(&format!(" DEFAULT {d}")),
+        _ => {}
+    }
+    if col.not_null {
+        s.push_str(" NOT NULL");
+    }
+    s
+}
