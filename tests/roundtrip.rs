@@ -222,3 +222,48 @@ async fn environment_variables_supply_the_connection() {
     let v: serde_json::Value = serde_json::from_slice(&l.stdout).unwrap();
     assert_eq!(v["database"], src.name.as_str());
 }
+
+#[tokio::test]
+async fn mutual_foreign_keys_and_many_indexes_restore_in_parallel() {
+    let src = TestDb::new("mutual").await;
+    let mut sql = String::new();
+    for i in 0..6 {
+        sql.push_str(&format!(
+            "CREATE TABLE t{i} (id int PRIMARY KEY, other int, v text);
+             INSERT INTO t{i} SELECT g, g, md5(g::text) FROM generate_series(1, 2000) g;
+             CREATE INDEX t{i}_v ON t{i} (v); CREATE UNIQUE INDEX t{i}_ov ON t{i} (other, v);"
+        ));
+    }
+    for i in 0..6 {
+        for j in 0..6 {
+            if i != j {
+                sql.push_str(&format!(
+                    "ALTER TABLE t{i} ADD CONSTRAINT t{i}_to_t{j} FOREIGN KEY (other) REFERENCES t{j} (id);"
+                ));
+            }
+        }
+    }
+    src.exec(&sql).await;
+    let dir = Scratch::new("mutual");
+    let file = dir.path("m.pgsnap");
+    ok(&pgsnap(&[
+        "backup",
+        "-d",
+        &src.conninfo(),
+        "-f",
+        path_str(&file),
+        "-j",
+        "4",
+    ]));
+    let target = src.sibling("restored");
+    ok(&pgsnap(&[
+        "restore",
+        "-d",
+        &src.cluster.conninfo(&target),
+        "--create",
+        "-j",
+        "4",
+        path_str(&file),
+    ]));
+    assert_same(&src.cluster, &src.name, &target).await;
+}

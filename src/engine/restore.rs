@@ -1,6 +1,6 @@
 //! `pgsnap restore`: pre-data DDL in order, table data over N connections with
-//! binary COPY, sequence values, then post-data (indexes, constraints, triggers)
-//! in parallel as their dependencies complete.
+//! binary COPY, then post-data (indexes, constraints, triggers) in parallel as
+//! their dependencies complete, then sequence values.
 //!
 //! Every frame is checked before its bytes are sent, and a stream's checksum and
 //! row count are checked before its COPY is allowed to finish: damaged data is
@@ -15,6 +15,7 @@ use bytes::Bytes;
 use futures_util::SinkExt;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::Client;
 
 use super::backup::column_list;
@@ -86,13 +87,6 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
     tracing::info!(entries = pre.len(), "pre-data restored");
 
     restore_data(opts, &reader).await?;
-    for entry in toc
-        .entries
-        .iter()
-        .filter(|e| e.section == Section::Data && e.kind != ObjectKind::TableData)
-    {
-        run_entry(&client, entry).await?;
-    }
     tracing::info!(streams = toc.streams.len(), "data restored");
 
     let post: Vec<SchemaEntry> = toc
@@ -103,6 +97,13 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
         .collect();
     restore_post_data(opts, post).await?;
     tracing::info!("post-data restored");
+    for entry in toc
+        .entries
+        .iter()
+        .filter(|e| e.section == Section::Data && e.kind != ObjectKind::TableData)
+    {
+        run_entry(&client, entry).await?;
+    }
 
     Ok(RestoreReport {
         database: target,
@@ -125,13 +126,31 @@ async fn run_entry(client: &Client, entry: &SchemaEntry) -> Result<(), Error> {
     if entry.definition.trim().is_empty() {
         return Ok(());
     }
-    client.batch_execute(&entry.definition).await.map_err(|e| {
-        Error::from(PgError::query(
-            &format!("restore failed at {}", entry_label(entry)),
-            &e,
-        ))
-    })
+    // Parallel post-data DDL can deadlock (two foreign keys between the same
+    // tables, say); PostgreSQL aborts one side, which is simply run again.
+    let mut attempt = 0;
+    loop {
+        match client.batch_execute(&entry.definition).await {
+            Ok(()) => return Ok(()),
+            Err(e)
+                if attempt < DEADLOCK_RETRIES
+                    && e.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED) =>
+            {
+                attempt += 1;
+                tracing::debug!("deadlock on {}, retrying", entry_label(entry));
+                tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
+            }
+            Err(e) => {
+                return Err(Error::from(PgError::query(
+                    &format!("restore failed at {}", entry_label(entry)),
+                    &e,
+                )))
+            }
+        }
+    }
 }
+
+const DEADLOCK_RETRIES: u64 = 5;
 
 async fn create_database(
     opts: &RestoreOptions,

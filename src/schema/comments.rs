@@ -1,14 +1,52 @@
 //! `COMMENT ON` entries: one per comment on a dumped object, in the object's
 //! section and sorted right after it.
 
+use std::collections::HashMap;
+
 use super::graph::{Graph, Node};
 use super::{functions, quote, Ctx};
-use crate::catalog::{Comment, ObjClass, ObjRef, RelKind, UserTypeKind};
+use crate::catalog::{
+    Comment, Constraint, Function, Namespace, ObjClass, ObjRef, Oid, RelKind, Sequence, Trigger,
+    UserType, UserTypeKind,
+};
+
+/// The catalog objects a comment can name, by oid.
+struct Lookup<'a> {
+    namespaces: HashMap<Oid, &'a Namespace>,
+    types: HashMap<Oid, &'a UserType>,
+    /// Composite types by their `pg_class` oid.
+    composites: HashMap<Oid, &'a UserType>,
+    functions: HashMap<Oid, &'a Function>,
+    constraints: HashMap<Oid, &'a Constraint>,
+    triggers: HashMap<Oid, &'a Trigger>,
+    sequences: HashMap<Oid, &'a Sequence>,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(ctx: &Ctx<'a>) -> Self {
+        let cat = ctx.cat;
+        Lookup {
+            namespaces: cat.namespaces.iter().map(|x| (x.oid, x)).collect(),
+            types: cat.user_types.iter().map(|x| (x.oid, x)).collect(),
+            composites: cat
+                .user_types
+                .iter()
+                .filter(|x| x.relid != 0)
+                .map(|x| (x.relid, x))
+                .collect(),
+            functions: cat.functions.iter().map(|x| (x.oid, x)).collect(),
+            constraints: cat.constraints.iter().map(|x| (x.oid, x)).collect(),
+            triggers: cat.triggers.iter().map(|x| (x.oid, x)).collect(),
+            sequences: cat.sequences.iter().map(|x| (x.oid, x)).collect(),
+        }
+    }
+}
 use crate::format::toc::ObjectKind;
 
 pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
+    let lk = Lookup::new(ctx);
     for c in &ctx.cat.comments {
-        let Some((target, tag, schema)) = describe(ctx, c) else {
+        let Some((target, tag, schema)) = describe(ctx, &lk, c) else {
             continue;
         };
         // A column comment hangs on its relation's (or composite type's) entry.
@@ -37,21 +75,17 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
 }
 
 /// What to write after `COMMENT ON`, the entry's tag and its schema.
-fn describe(ctx: &Ctx, c: &Comment) -> Option<(String, String, Option<String>)> {
+fn describe(ctx: &Ctx, lk: &Lookup, c: &Comment) -> Option<(String, String, Option<String>)> {
     let oid = c.obj.oid;
     match c.obj.class {
         ObjClass::Namespace => {
-            let ns = ctx
-                .cat
-                .namespaces
-                .iter()
-                .find(|n| n.oid == oid && !n.is_public())?;
+            let ns = lk.namespaces.get(&oid).filter(|n| !n.is_public())?;
             let target = format!("SCHEMA {}", quote::ident(&ns.name));
             Some((target, format!("SCHEMA {}", ns.name), None))
         }
-        ObjClass::Relation => describe_relation(ctx, c),
+        ObjClass::Relation => describe_relation(ctx, lk, c),
         ObjClass::Type => {
-            let t = ctx.cat.user_types.iter().find(|t| t.oid == oid)?;
+            let t = lk.types.get(&oid)?;
             let word = match t.kind {
                 UserTypeKind::Domain { .. } => "DOMAIN",
                 _ => "TYPE",
@@ -60,18 +94,18 @@ fn describe(ctx: &Ctx, c: &Comment) -> Option<(String, String, Option<String>)> 
             Some((target, format!("{word} {}", t.name), Some(t.schema.clone())))
         }
         ObjClass::Function => {
-            let f = ctx.cat.functions.iter().find(|f| f.oid == oid)?;
+            let f = lk.functions.get(&oid)?;
             let word = functions::word(f);
             let target = format!("{word} {}", functions::signature(f));
             let tag = format!("{word} {}({})", f.name, f.identity_args);
             Some((target, tag, Some(f.schema.clone())))
         }
         ObjClass::Constraint => {
-            let con = ctx.cat.constraints.iter().find(|k| k.oid == oid)?;
+            let con = lk.constraints.get(&oid)?;
             let (on, schema, name) = if let Some(rel) = ctx.rels.get(&con.table) {
                 (String::new(), &rel.schema, &rel.name)
             } else {
-                let t = ctx.cat.user_types.iter().find(|t| t.oid == con.domain)?;
+                let t = lk.types.get(&con.domain)?;
                 ("DOMAIN ".to_owned(), &t.schema, &t.name)
             };
             let target = format!(
@@ -86,7 +120,7 @@ fn describe(ctx: &Ctx, c: &Comment) -> Option<(String, String, Option<String>)> 
             ))
         }
         ObjClass::Trigger => {
-            let t = ctx.cat.triggers.iter().find(|t| t.oid == oid)?;
+            let t = lk.triggers.get(&oid)?;
             let rel = ctx.rels.get(&t.table)?;
             let target = format!(
                 "TRIGGER {} ON {}",
@@ -102,7 +136,11 @@ fn describe(ctx: &Ctx, c: &Comment) -> Option<(String, String, Option<String>)> 
     }
 }
 
-fn describe_relation(ctx: &Ctx, c: &Comment) -> Option<(String, String, Option<String>)> {
+fn describe_relation(
+    ctx: &Ctx,
+    lk: &Lookup,
+    c: &Comment,
+) -> Option<(String, String, Option<String>)> {
     let oid = c.obj.oid;
     let (word, schema, name, columns): (&str, &String, &String, Vec<(i16, &String)>) =
         if let Some(rel) = ctx.rels.get(&oid) {
@@ -117,16 +155,12 @@ fn describe_relation(ctx: &Ctx, c: &Comment) -> Option<(String, String, Option<S
                 &rel.name,
                 rel.columns.iter().map(|c| (c.num, &c.name)).collect(),
             )
-        } else if let Some(seq) = ctx.cat.sequences.iter().find(|s| s.oid == oid) {
+        } else if let Some(seq) = lk.sequences.get(&oid) {
             ("SEQUENCE", &seq.schema, &seq.name, Vec::new())
         } else if let Some(idx) = ctx.indexes.get(&oid) {
             ("INDEX", &idx.schema, &idx.name, Vec::new())
         } else {
-            let t = ctx
-                .cat
-                .user_types
-                .iter()
-                .find(|t| t.relid == oid && oid != 0)?;
+            let t = lk.composites.get(&oid)?;
             let UserTypeKind::Composite(attrs) = &t.kind else {
                 return None;
             };

@@ -1,10 +1,13 @@
 //! DDL for indexes that back no constraint (from `pg_get_indexdef`), and the
 //! `ALTER INDEX ... ATTACH PARTITION` entries that tie a partition's index
-//! (or constraint index) to its partitioned parent's.
+//! (or constraint index) to its partitioned parent's; foreign keys that
+//! reference a partitioned table wait for those.
+
+use std::collections::HashMap;
 
 use super::graph::{Graph, Node};
 use super::{quote, Ctx};
-use crate::catalog::{ObjClass, ObjRef};
+use crate::catalog::{ConstraintKind, ObjClass, ObjRef, Oid};
 use crate::format::toc::ObjectKind;
 
 pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
@@ -37,6 +40,8 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         g.depend(id, table);
         g.map(ObjRef::new(ObjClass::Relation, idx.oid), id);
     }
+    // Attach entries by the parent index they attach to: (entry, child index).
+    let mut attaches: HashMap<Oid, Vec<(usize, Oid)>> = HashMap::new();
     for idx in ctx.cat.indexes.iter().filter(|i| i.parent != 0) {
         let Some(parent) = ctx.indexes.get(&idx.parent) else {
             continue;
@@ -62,5 +67,30 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         let id = g.add(node.sql(def, String::new()));
         g.depend(id, parent_node);
         g.depend(id, child_node);
+        attaches.entry(parent.oid).or_default().push((id, idx.oid));
+    }
+    fks_after_attaches(ctx, g, &attaches);
+}
+
+/// A partitioned table's unique index is valid, so usable by a foreign key,
+/// only once every partition's index is attached: each foreign key waits for
+/// all attachments below the index it references.
+fn fks_after_attaches(ctx: &Ctx, g: &mut Graph, attaches: &HashMap<Oid, Vec<(usize, Oid)>>) {
+    let fks = ctx
+        .cat
+        .constraints
+        .iter()
+        .filter(|c| c.kind == ConstraintKind::ForeignKey && attaches.contains_key(&c.index));
+    for c in fks {
+        let Some(fk) = g.node_of(ObjRef::new(ObjClass::Constraint, c.oid)) else {
+            continue;
+        };
+        let mut stack = vec![c.index];
+        while let Some(index) = stack.pop() {
+            for &(attach, child) in attaches.get(&index).into_iter().flatten() {
+                g.depend(fk, attach);
+                stack.push(child);
+            }
+        }
     }
 }

@@ -23,6 +23,8 @@ mod namespaces;
 pub mod quote;
 mod sequences;
 mod tables;
+#[cfg(test)]
+mod tests;
 mod triggers;
 mod types;
 mod views;
@@ -31,7 +33,9 @@ use std::collections::{HashMap, HashSet};
 
 pub use error::SchemaError;
 
-use crate::catalog::{Catalog, Index, Oid, Relation, Sequence, TypeInfo};
+use crate::catalog::{
+    Catalog, Constraint, ConstraintKind, Index, Oid, Relation, Sequence, TypeInfo,
+};
 use crate::format::toc::{CopyFormat, DumpId, SchemaEntry};
 
 /// Everything to restore, in order, and what to copy.
@@ -139,11 +143,20 @@ struct Ctx<'a> {
     has_children: HashSet<Oid>,
     /// Identity sequences by (table, column).
     identity: HashMap<(Oid, &'a str), &'a Sequence>,
+    /// CHECK constraints by table.
+    checks: HashMap<Oid, Vec<&'a Constraint>>,
 }
 
 impl<'a> Ctx<'a> {
     fn new(cat: &'a Catalog) -> Self {
+        let mut checks: HashMap<Oid, Vec<&Constraint>> = HashMap::new();
+        for c in &cat.constraints {
+            if c.kind == ConstraintKind::Check && c.table != 0 {
+                checks.entry(c.table).or_default().push(c);
+            }
+        }
         Ctx {
+            checks,
             cat,
             rels: cat.relations.iter().map(|r| (r.oid, r)).collect(),
             types: cat.types.iter().map(|t| (t.oid, t)).collect(),
@@ -163,6 +176,11 @@ impl<'a> Ctx<'a> {
                 })
                 .collect(),
         }
+    }
+
+    /// The CHECK constraints of table `table`.
+    fn checks_of(&self, table: Oid) -> impl Iterator<Item = &'a Constraint> + '_ {
+        self.checks.get(&table).into_iter().flatten().copied()
     }
 
     fn identity_sequence(&self, table: Oid, column: &str) -> Option<&'a Sequence> {

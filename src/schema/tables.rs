@@ -5,7 +5,7 @@
 
 use super::graph::{Graph, Node};
 use super::{owner_sql, quote, sequences, with_options, Ctx};
-use crate::catalog::{Column, ConstraintKind, ObjClass, ObjRef, RelKind, Relation};
+use crate::catalog::{Column, ObjClass, ObjRef, RelKind, Relation};
 use crate::format::toc::ObjectKind;
 
 pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
@@ -32,9 +32,9 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         let id = g.add(node.sql(def, format!("DROP TABLE IF EXISTS {name};\n")));
         g.map(ObjRef::new(ObjClass::Relation, rel.oid), id);
         // Inline and inherited checks are created with the table.
-        let checks = ctx.cat.constraints.iter().filter(|c| {
-            c.table == rel.oid && c.kind == ConstraintKind::Check && (c.validated || !c.is_local)
-        });
+        let checks = ctx
+            .checks_of(rel.oid)
+            .filter(|c| c.validated || !c.is_local);
         for c in checks {
             g.map(ObjRef::new(ObjClass::Constraint, c.oid), id);
         }
@@ -70,9 +70,7 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
             elems.push(column_sql(ctx, rel, col));
         }
     }
-    let checks = ctx.cat.constraints.iter().filter(|c| {
-        c.table == rel.oid && c.kind == ConstraintKind::Check && c.validated && c.is_local
-    });
+    let checks = ctx.checks_of(rel.oid).filter(|c| c.validated && c.is_local);
     for c in checks {
         elems.push(format!(
             "CONSTRAINT {} {}",
