@@ -7,3 +7,4 @@ mod cli;
 mod damage;
 mod faults;
 mod roundtrip;
+mod tls;

@@ -91,6 +91,7 @@ pub struct Cluster {
     bindir: PathBuf,
     port: u16,
     owner: Option<(u32, u32)>,
+    server_opts: String,
     running: bool,
 }
 
@@ -114,6 +115,7 @@ impl Cluster {
             bindir: bindir.to_path_buf(),
             port: 0,
             owner,
+            server_opts: String::new(),
             running: false,
         };
         if let Some((uid, gid)) = owner {
@@ -148,6 +150,7 @@ impl Cluster {
                 cluster.port,
                 cluster.root.display()
             );
+            cluster.server_opts = opts.clone();
             let log = cluster.root.join("log");
             let res = cluster.run_tool(
                 "pg_ctl",
@@ -225,6 +228,52 @@ impl Cluster {
             )));
         }
         Ok(out)
+    }
+
+    /// Writes a file into the data directory, owned by the server's OS user, mode 0600.
+    pub fn write_data_file(&self, name: &str, contents: &[u8]) -> Result<PathBuf, ClusterError> {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.root.join("data").join(name);
+        std::fs::write(&path, contents)
+            .map_err(|e| err(format!("cannot write {}: {e}", path.display())))?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| err(e.to_string()))?;
+        if let Some((uid, gid)) = self.owner {
+            std::os::unix::fs::chown(&path, Some(uid), Some(gid))
+                .map_err(|e| err(e.to_string()))?;
+        }
+        Ok(path)
+    }
+
+    /// Appends `conf` to postgresql.conf, replaces pg_hba.conf with `hba` if
+    /// given, and restarts the server.
+    pub fn reconfigure(&mut self, conf: &str, hba: Option<&str>) -> Result<(), ClusterError> {
+        let data = self.root.join("data");
+        let mut current = std::fs::read_to_string(data.join("postgresql.conf"))
+            .map_err(|e| err(e.to_string()))?;
+        current.push('\n');
+        current.push_str(conf);
+        current.push('\n');
+        std::fs::write(data.join("postgresql.conf"), current).map_err(|e| err(e.to_string()))?;
+        if let Some(hba) = hba {
+            std::fs::write(data.join("pg_hba.conf"), hba).map_err(|e| err(e.to_string()))?;
+        }
+        let log = self.root.join("log");
+        let opts = self.server_opts.clone();
+        self.run_tool(
+            "pg_ctl",
+            &[
+                "-D".as_ref(),
+                data.as_os_str(),
+                "-l".as_ref(),
+                log.as_os_str(),
+                "-w".as_ref(),
+                "-o".as_ref(),
+                opts.as_ref(),
+                "restart".as_ref(),
+            ],
+        )?;
+        Ok(())
     }
 
     /// Stops the server (fast shutdown).

@@ -2,7 +2,8 @@
 //!
 //! Precedence, highest first: the conninfo string or URI given as `-d`, the
 //! `-h/-p/-U` flags, the libpq environment (`PGHOST`, `PGPORT`, `PGUSER`,
-//! `PGDATABASE`, `PGPASSWORD`, `PGSSLMODE`), the container-style variables
+//! `PGDATABASE`, `PGPASSWORD`, `PGSSLMODE`, `PGSSLROOTCERT`, `PGSSLCERT`,
+//! `PGSSLKEY`), the container-style variables
 //! (`POSTGRES_HOST`, `POSTGRES_PORT`, `POSTGRES_DB`, `POSTGRES_USER`,
 //! `POSTGRES_PASSWORD`), the password file, then libpq's defaults. Passwords are
 //! kept out of every `Display`/`Debug` rendering.
@@ -14,9 +15,12 @@ use std::time::Duration;
 
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
+use super::conninfo::split_tls;
 use super::error::PgError;
 use super::pgpass;
+use super::tls::TlsSettings;
 
 /// What the user typed on the command line.
 #[derive(Debug, Clone, Default)]
@@ -32,6 +36,7 @@ pub struct ConnArgs {
 #[derive(Clone)]
 pub struct ConnParams {
     config: Config,
+    tls: TlsSettings,
 }
 
 impl fmt::Debug for ConnParams {
@@ -56,13 +61,22 @@ impl ConnParams {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, PgError> {
         let either = |a: &str, b: &str| env(a).or_else(|| env(b));
+        let mut tls_given: Vec<(String, String)> = Vec::new();
         let mut config = match args.dbname.as_deref() {
-            Some(s) if looks_like_conninfo(s) => Config::from_str(s).map_err(|e| {
-                PgError::config(format!(
-                    "invalid connection string given with -d/--dbname: {e}; use key=value pairs \
-                     (host=... dbname=...) or a postgresql://user@host:port/db URI"
-                ))
-            })?,
+            Some(s) if looks_like_conninfo(s) => {
+                let (rest, tls) = split_tls(s).map_err(|e| {
+                    PgError::config(format!(
+                        "invalid connection string given with -d/--dbname: {e}"
+                    ))
+                })?;
+                tls_given = tls;
+                Config::from_str(&rest).map_err(|e| {
+                    PgError::config(format!(
+                        "invalid connection string given with -d/--dbname: {e}; use key=value pairs \
+                         (host=... dbname=...) or a postgresql://user@host:port/db URI"
+                    ))
+                })?
+            }
             Some(name) => {
                 let mut c = Config::new();
                 c.dbname(name);
@@ -127,19 +141,26 @@ impl ConnParams {
                 config.password(pw);
             }
         }
-        if let Some(mode) = env("PGSSLMODE") {
-            config.ssl_mode(parse_sslmode(&mode)?);
-        }
-        if matches!(config.get_ssl_mode(), SslMode::Require) {
-            return Err(PgError::config(
-                "sslmode=require: this build of pgsnap has no TLS support yet; connect over a \
-                 trusted network or a Unix socket with sslmode=disable or prefer",
-            ));
-        }
+        let tls_value = |key: &str, var: &str| {
+            tls_given
+                .iter()
+                .rev()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+                .or_else(|| env(var))
+        };
+        let home = env("HOME").map(PathBuf::from);
+        let tls = TlsSettings::resolve(
+            tls_value("sslmode", "PGSSLMODE").as_deref(),
+            tls_value("sslrootcert", "PGSSLROOTCERT").as_deref(),
+            tls_value("sslcert", "PGSSLCERT").as_deref(),
+            tls_value("sslkey", "PGSSLKEY").as_deref(),
+            home.as_deref(),
+        )?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(30));
         }
-        Ok(ConnParams { config })
+        Ok(ConnParams { config, tls })
     }
 
     fn pgpass_password(config: &Config, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
@@ -164,7 +185,10 @@ impl ConnParams {
     pub fn with_dbname(&self, dbname: &str) -> Self {
         let mut config = self.config.clone();
         config.dbname(dbname);
-        ConnParams { config }
+        ConnParams {
+            config,
+            tls: self.tls.clone(),
+        }
     }
 
     pub fn dbname(&self) -> &str {
@@ -200,27 +224,45 @@ impl ConnParams {
     pub async fn connect(&self, application_name: &str) -> Result<Client, PgError> {
         let mut config = self.config.clone();
         config.application_name(application_name);
-        let (client, connection) = config
-            .connect(NoTls)
-            .await
-            .map_err(|e| PgError::connect(&self.describe(), &e))?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!("connection closed: {e}");
+        // As in libpq, sslmode does not apply to Unix-domain sockets.
+        let all_unix = config
+            .get_hosts()
+            .iter()
+            .all(|h| matches!(h, Host::Unix(_)));
+        let tls = if all_unix {
+            None
+        } else {
+            self.tls.client_config()?
+        };
+        let fail = |e: tokio_postgres::Error| PgError::connect(&self.describe(), &e);
+        let client = match tls {
+            None => {
+                config.ssl_mode(SslMode::Disable);
+                let (client, connection) = config.connect(NoTls).await.map_err(fail)?;
+                tokio::spawn(drive(connection));
+                client
             }
-        });
+            Some(tls) => {
+                config.ssl_mode(if self.tls.mode.required() {
+                    SslMode::Require
+                } else {
+                    SslMode::Prefer
+                });
+                let (client, connection) = config
+                    .connect(MakeRustlsConnect::new(tls))
+                    .await
+                    .map_err(fail)?;
+                tokio::spawn(drive(connection));
+                client
+            }
+        };
         Ok(client)
     }
 }
 
-fn parse_sslmode(mode: &str) -> Result<SslMode, PgError> {
-    match mode {
-        "disable" | "allow" => Ok(SslMode::Disable),
-        "prefer" => Ok(SslMode::Prefer),
-        "require" | "verify-ca" | "verify-full" => Ok(SslMode::Require),
-        other => Err(PgError::config(format!(
-            "invalid PGSSLMODE {other:?}: use disable, allow, prefer, require, verify-ca or verify-full"
-        ))),
+async fn drive<F: std::future::Future<Output = Result<(), tokio_postgres::Error>>>(connection: F) {
+    if let Err(e) = connection.await {
+        tracing::debug!("connection closed: {e}");
     }
 }
 

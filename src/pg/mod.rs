@@ -3,10 +3,12 @@
 //! server facts, and the pure COPY stream scanner.
 
 pub mod conn;
+mod conninfo;
 pub mod copyscan;
 mod error;
 mod pgpass;
 pub mod session;
+pub mod tls;
 
 pub use conn::{ConnArgs, ConnParams};
 pub use error::describe as error_text;
