@@ -84,7 +84,7 @@ fn backup_options(a: &BackupArgs) -> Result<BackupOptions, Error> {
 async fn backup(a: BackupArgs) -> Result<(), Error> {
     let opts = backup_options(&a)?;
     let report = tokio::select! {
-        r = engine::backup(&opts) => r?,
+        r = engine::backup(&opts) => r.map_err(|e| e.note("no archive was written"))?,
         s = shutdown_signal() => return Err(Error::failed(format!("interrupted by {s}; no archive was written"))),
     };
     let ratio = if report.archive_bytes > 0 {

@@ -26,7 +26,7 @@ use crate::archive::{self, ArchiveReader, ArchiveWriter};
 use crate::format::toc::{CompressionInfo, FrameRef, StreamId, StreamInfo, Toc};
 use crate::format::{encode_frame, EncodedFrame, FormatError, FORMAT_MAJOR, FORMAT_MINOR};
 use crate::pg::copyscan::CopyScanner;
-use crate::pg::{session, ConnParams, PgError};
+use crate::pg::{session, CloseReason, ConnParams, PgError};
 use crate::schema::{self, quote, TableCopy};
 
 use super::staged::StagedFile;
@@ -296,7 +296,7 @@ async fn worker(
     snapshot: String,
     shared: Arc<Shared>,
 ) -> Result<Vec<StreamStats>, Error> {
-    let client = conn.connect(&format!("pgsnap worker {n}")).await?;
+    let (client, closed) = conn.connect_watched(&format!("pgsnap worker {n}")).await?;
     session::setup_reader(&client).await?;
     let begin = format!(
         "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {}",
@@ -309,7 +309,7 @@ async fn worker(
         let Some((id, table)) = next else { break };
         let name = quote::qualified(&table.schema, &table.table);
         let started = Instant::now();
-        let stats = copy_table(&client, id, table, &shared)
+        let stats = copy_table(&client, &closed, id, table, &shared)
             .await
             .map_err(|e| e.context(format!("backup of table {name} failed")))?;
         tracing::debug!(table = %name, rows = stats.rows, bytes = stats.raw_bytes, ms = started.elapsed().as_millis() as u64, "copied");
@@ -340,14 +340,19 @@ pub fn column_list(columns: &[String]) -> String {
 
 async fn copy_table(
     client: &Client,
+    closed: &CloseReason,
     id: StreamId,
     table: TableCopy,
     shared: &Shared,
 ) -> Result<StreamStats, Error> {
-    let stream = client
-        .copy_out(&copy_out_sql(&table))
-        .await
-        .map_err(|e| PgError::query("COPY failed to start", &e))?;
+    let stream = match client.copy_out(&copy_out_sql(&table)).await {
+        Ok(s) => s,
+        Err(e) => {
+            return Err(
+                PgError::query_text("COPY failed to start", &closed.describe(&e).await).into(),
+            )
+        }
+    };
     futures_util::pin_mut!(stream);
     let mut scanner = CopyScanner::new(table.format);
     let mut crc = crc32fast::Hasher::new();
@@ -355,7 +360,14 @@ async fn copy_table(
     let mut seq = 0u32;
     let mut raw_bytes = 0u64;
     while let Some(piece) = stream.next().await {
-        let piece = piece.map_err(|e| PgError::query("COPY stream broke", &e))?;
+        let piece = match piece {
+            Ok(p) => p,
+            Err(e) => {
+                return Err(
+                    PgError::query_text("COPY stream broke", &closed.describe(&e).await).into(),
+                )
+            }
+        };
         scanner
             .feed(&piece)
             .map_err(|e| Error::failed(format!("server sent a malformed COPY stream: {e}")))?;

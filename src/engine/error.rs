@@ -49,6 +49,12 @@ impl Error {
         Self::new(kind, format!("{what}: {message}"))
     }
 
+    /// Appends a note (what state things are left in, what to do next).
+    pub fn note(self, note: impl fmt::Display) -> Self {
+        let Inner { kind, message } = *self.0;
+        Self::new(kind, format!("{message}; {note}"))
+    }
+
     /// True when the archive itself is damaged or incomplete.
     pub fn is_damage(&self) -> bool {
         self.0.kind == Kind::Damage

@@ -23,7 +23,7 @@ use super::Error;
 use crate::archive::ArchiveReader;
 use crate::format::toc::{DumpId, ObjectKind, SchemaEntry, Section, StreamInfo};
 use crate::pg::copyscan::CopyScanner;
-use crate::pg::{session, ConnParams, PgError};
+use crate::pg::{session, CloseReason, ConnParams, PgError};
 use crate::schema::quote;
 
 #[derive(Debug, Clone)]
@@ -242,18 +242,20 @@ async fn restore_data(opts: &RestoreOptions, reader: &Arc<ArchiveReader>) -> Res
         let queue = Arc::clone(&queue);
         let reader = Arc::clone(reader);
         set.spawn(async move {
-            let client = conn.connect("pgsnap restore worker").await?;
+            let (client, closed) = conn.connect_watched("pgsnap restore worker").await?;
             session::setup_writer(&client).await?;
             loop {
                 let next = queue.lock().expect("queue lock").next();
                 let Some(i) = next else { break };
                 let stream = &reader.toc().streams[i];
-                copy_in(&client, &reader, stream).await.map_err(|e| {
-                    e.context(format!(
-                        "restore of table {} failed",
-                        quote::qualified(&stream.schema, &stream.table)
-                    ))
-                })?;
+                copy_in(&client, &closed, &reader, stream)
+                    .await
+                    .map_err(|e| {
+                        e.context(format!(
+                            "restore of table {} failed",
+                            quote::qualified(&stream.schema, &stream.table)
+                        ))
+                    })?;
             }
             Ok::<(), Error>(())
         });
@@ -274,6 +276,7 @@ async fn join_all(mut set: JoinSet<Result<(), Error>>) -> Result<(), Error> {
 
 async fn copy_in(
     client: &Client,
+    closed: &CloseReason,
     reader: &Arc<ArchiveReader>,
     stream: &StreamInfo,
 ) -> Result<(), Error> {
@@ -286,10 +289,10 @@ async fn copy_in(
         column_list(&stream.columns),
         stream.format.as_sql()
     );
-    let sink = client
-        .copy_in::<_, Bytes>(&sql)
-        .await
-        .map_err(|e| PgError::query("COPY failed to start", &e))?;
+    let sink = match client.copy_in::<_, Bytes>(&sql).await {
+        Ok(s) => s,
+        Err(e) => return Err(server_error("COPY failed to start", closed, &e).await),
+    };
     futures_util::pin_mut!(sink);
     let mut scanner = CopyScanner::new(stream.format);
     let mut crc = crc32fast::Hasher::new();
@@ -305,9 +308,9 @@ async fn copy_in(
             ))
         })?;
         crc.update(&raw);
-        sink.send(Bytes::from(raw))
-            .await
-            .map_err(|e| PgError::query("COPY failed", &e))?;
+        if let Err(e) = sink.send(Bytes::from(raw)).await {
+            return Err(server_error("COPY failed", closed, &e).await);
+        }
     }
     let rows = scanner
         .finish()
@@ -318,16 +321,20 @@ async fn copy_in(
             stream.rows
         )));
     }
-    let written = sink
-        .finish()
-        .await
-        .map_err(|e| PgError::query("COPY failed", &e))?;
+    let written = match sink.finish().await {
+        Ok(n) => n,
+        Err(e) => return Err(server_error("COPY failed", closed, &e).await),
+    };
     if written != rows {
         return Err(Error::failed(format!(
             "server loaded {written} rows, the archive has {rows}"
         )));
     }
     Ok(())
+}
+
+async fn server_error(context: &str, closed: &CloseReason, e: &tokio_postgres::Error) -> Error {
+    PgError::query_text(context, &closed.describe(e).await).into()
 }
 
 /// Runs post-data entries on N connections; an entry starts once every

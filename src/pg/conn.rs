@@ -11,6 +11,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio_postgres::config::{Host, SslMode};
@@ -18,7 +19,7 @@ use tokio_postgres::{Client, Config, NoTls};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::conninfo::split_tls;
-use super::error::PgError;
+use super::error::{describe, PgError};
 use super::pgpass;
 use super::tls::TlsSettings;
 
@@ -222,6 +223,15 @@ impl ConnParams {
 
     /// Opens a connection tagged with `application_name` and spawns its driver task.
     pub async fn connect(&self, application_name: &str) -> Result<Client, PgError> {
+        Ok(self.connect_watched(application_name).await?.0)
+    }
+
+    /// Like [`ConnParams::connect`], also returning where the reason for an
+    /// unexpected close (a FATAL from the server, say) will be recorded.
+    pub async fn connect_watched(
+        &self,
+        application_name: &str,
+    ) -> Result<(Client, CloseReason), PgError> {
         let mut config = self.config.clone();
         config.application_name(application_name);
         // As in libpq, sslmode does not apply to Unix-domain sockets.
@@ -235,11 +245,12 @@ impl ConnParams {
             self.tls.client_config()?
         };
         let fail = |e: tokio_postgres::Error| PgError::connect(&self.describe(), &e);
+        let reason = CloseReason::default();
         let client = match tls {
             None => {
                 config.ssl_mode(SslMode::Disable);
                 let (client, connection) = config.connect(NoTls).await.map_err(fail)?;
-                tokio::spawn(drive(connection));
+                tokio::spawn(drive(connection, reason.clone()));
                 client
             }
             Some(tls) => {
@@ -252,17 +263,53 @@ impl ConnParams {
                     .connect(MakeRustlsConnect::new(tls))
                     .await
                     .map_err(fail)?;
-                tokio::spawn(drive(connection));
+                tokio::spawn(drive(connection, reason.clone()));
                 client
             }
         };
-        Ok(client)
+        Ok((client, reason))
     }
 }
 
-async fn drive<F: std::future::Future<Output = Result<(), tokio_postgres::Error>>>(connection: F) {
+/// Why a connection's driver stopped with an error, once it has.
+#[derive(Debug, Clone, Default)]
+pub struct CloseReason(Arc<Mutex<Option<String>>>);
+
+impl CloseReason {
+    /// Describes `err`; when it only says the connection closed, waits briefly
+    /// for the driver to record the server's reason and adds it.
+    pub async fn describe(&self, err: &tokio_postgres::Error) -> String {
+        let text = describe(err);
+        if !err.is_closed() {
+            return text;
+        }
+        let mut reason = None;
+        for _ in 0..40 {
+            reason = self.0.lock().expect("close reason lock").clone();
+            if reason.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        match reason {
+            // The server said why (FATAL: terminating connection due to administrator command, ...).
+            Some(r) if r.starts_with("FATAL") || r.starts_with("PANIC") => format!("{text}: {r}"),
+            other => format!(
+                "{text}{} (the server ended the connection: an administrator terminated the \
+                 session, the server restarted, or the network failed)",
+                other.map(|r| format!(": {r}")).unwrap_or_default()
+            ),
+        }
+    }
+}
+
+async fn drive<F>(connection: F, reason: CloseReason)
+where
+    F: std::future::Future<Output = Result<(), tokio_postgres::Error>>,
+{
     if let Err(e) = connection.await {
         tracing::debug!("connection closed: {e}");
+        *reason.0.lock().expect("close reason lock") = Some(describe(&e));
     }
 }
 

@@ -35,7 +35,12 @@ impl PgError {
     }
 
     pub(crate) fn query(context: &str, err: &tokio_postgres::Error) -> Self {
-        Self::new(Kind::Query, format!("{context}: {}", describe(err)))
+        Self::query_text(context, &describe(err))
+    }
+
+    /// A failed statement whose error text is already rendered.
+    pub fn query_text(context: &str, text: &str) -> Self {
+        Self::new(Kind::Query, format!("{context}: {text}"))
     }
 
     fn new(kind: Kind, message: String) -> Self {

@@ -10,6 +10,6 @@ mod pgpass;
 pub mod session;
 pub mod tls;
 
-pub use conn::{ConnArgs, ConnParams};
+pub use conn::{CloseReason, ConnArgs, ConnParams};
 pub use error::describe as error_text;
 pub use error::PgError;
