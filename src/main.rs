@@ -5,8 +5,11 @@ use tracing_subscriber::EnvFilter;
 
 fn main() {
     let cli = pgsnap::cli::Cli::parse();
+    // The demo prints its own report; engine logs only with -v.
+    let demo = matches!(cli.command, pgsnap::cli::Command::Demo(_));
     let default = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
+        (false, 0) if demo => "warn",
         (false, 0) => "info",
         (false, 1) => "pgsnap=debug,info",
         (false, _) => "debug",

@@ -4,5 +4,5 @@
 mod args;
 mod run;
 
-pub use args::Cli;
+pub use args::{Cli, Command};
 pub use run::run;
