@@ -100,6 +100,7 @@ async fn cycle(
         jobs,
         level: 3,
         chunk_size: DEFAULT_CHUNK,
+        split_bytes: 128 << 20,
     })
     .await?;
     println!(
@@ -127,6 +128,7 @@ async fn cycle(
         jobs,
         create: true,
         clean: false,
+        settings: engine::restore_settings(&[]),
     })
     .await?;
     println!(

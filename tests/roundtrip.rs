@@ -267,3 +267,71 @@ async fn mutual_foreign_keys_and_many_indexes_restore_in_parallel() {
     ]));
     assert_same(&src.cluster, &src.name, &target).await;
 }
+
+#[tokio::test]
+async fn big_table_split_into_ctid_ranges_round_trips() {
+    let src = TestDb::new("split").await;
+    src.exec(
+        "CREATE TABLE big (id bigint PRIMARY KEY, v text, d timestamptz DEFAULT now());
+         INSERT INTO big (id, v) SELECT i, repeat(md5(i::text), 4) FROM generate_series(1, 60000) i;
+         DELETE FROM big WHERE id % 7 = 0;
+         CREATE INDEX big_v ON big (v);
+         CREATE TABLE child (id int REFERENCES big, n int);
+         INSERT INTO child SELECT i, i FROM generate_series(1, 1000) i WHERE i % 7 <> 0;",
+    )
+    .await;
+    let dir = Scratch::new("split");
+    let file = dir.path("s.pgsnap");
+    ok(&pgsnap(&[
+        "backup",
+        "-d",
+        &src.conninfo(),
+        "-f",
+        path_str(&file),
+        "-j",
+        "3",
+        "--split-mib",
+        "2",
+    ]));
+    let out = pgsnap(&["list", "--json", path_str(&file)]);
+    ok(&out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let parts: Vec<&serde_json::Value> = v["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["table"] == "public.big")
+        .collect();
+    assert!(
+        parts.len() >= 4,
+        "expected several ranges, got {}",
+        parts.len()
+    );
+    let rows: u64 = parts.iter().map(|s| s["rows"].as_u64().unwrap()).sum();
+    assert_eq!(rows, 60000 - 60000 / 7);
+    ok(&pgsnap(&["verify", path_str(&file)]));
+    let target = src.sibling("restored");
+    ok(&pgsnap(&[
+        "restore",
+        "-d",
+        &src.cluster.conninfo(&target),
+        "--create",
+        "-j",
+        "3",
+        "--set",
+        "maintenance_work_mem=64MB",
+        path_str(&file),
+    ]));
+    assert_same(&src.cluster, &src.name, &target).await;
+
+    let out = pgsnap(&[
+        "restore",
+        "-d",
+        &src.cluster.conninfo(&src.sibling("x")),
+        "--create",
+        "--set",
+        "nonsense",
+        path_str(&file),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

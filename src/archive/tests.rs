@@ -48,6 +48,7 @@ fn stream(id: u32, entry: u32, table: &str) -> StreamInfo {
         raw_bytes: 0,
         rows: 0,
         crc32: 0,
+        part: None,
     }
 }
 

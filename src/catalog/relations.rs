@@ -43,7 +43,8 @@ pub struct Relation {
     pub owner: String,
     pub kind: RelKind,
     pub unlogged: bool,
-    /// `relpages`, or `pg_relation_size / 8192` when the table was never analyzed.
+    /// Blocks in the main fork now (`pg_relation_size / block_size`): the size
+    /// estimate for scheduling and the page range for splitting into ctid ranges.
     pub pages: i64,
     /// `reloptions` as `name=value` strings.
     pub options: Vec<String>,
@@ -65,8 +66,9 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Relation
     let sql = format!(
         "SELECT c.oid, n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text, \
           c.relkind::text, c.relpersistence = 'u', \
-          CASE WHEN c.relpages > 0 THEN c.relpages::int8 \
-               WHEN c.relkind = 'r' THEN pg_catalog.pg_relation_size(c.oid) / 8192 ELSE 0::int8 END, \
+          CASE WHEN c.relkind IN ('r', 'm') \
+               THEN pg_catalog.pg_relation_size(c.oid) / current_setting('block_size')::int8 \
+               ELSE 0::int8 END, \
           COALESCE(c.reloptions, '{{}}'::text[]), \
           CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, \
           CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \

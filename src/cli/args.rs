@@ -77,6 +77,10 @@ pub struct BackupArgs {
     /// Raw bytes per frame, in KiB.
     #[arg(long = "chunk-kib", default_value_t = 4096)]
     pub chunk_kib: usize,
+    /// Read tables larger than this many MiB as several ctid ranges in parallel
+    /// (PostgreSQL 14+); 0 never splits.
+    #[arg(long = "split-mib", default_value_t = 128)]
+    pub split_mib: u64,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
@@ -98,6 +102,10 @@ pub struct RestoreArgs {
     /// Drop the archive's objects from the target before restoring.
     #[arg(short = 'c', long)]
     pub clean: bool,
+    /// A session setting for the restore workers, NAME=VALUE (repeatable). Defaults:
+    /// synchronous_commit=off, maintenance_work_mem=256MB.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub settings: Vec<String>,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,

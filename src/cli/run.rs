@@ -78,6 +78,7 @@ fn backup_options(a: &BackupArgs) -> Result<BackupOptions, Error> {
         jobs: a.jobs,
         level: a.level,
         chunk_size: chunk,
+        split_bytes: a.split_mib.saturating_mul(1 << 20),
     })
 }
 
@@ -110,12 +111,25 @@ async fn backup(a: BackupArgs) -> Result<(), Error> {
 }
 
 async fn restore(a: RestoreArgs) -> Result<(), Error> {
+    let mut overrides = Vec::new();
+    for s in &a.settings {
+        let (name, value) = s
+            .split_once('=')
+            .filter(|(n, _)| {
+                !n.is_empty()
+                    && n.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+            })
+            .ok_or_else(|| Error::usage(format!("--set expects NAME=VALUE, got {s:?}")))?;
+        overrides.push((name.to_string(), value.to_string()));
+    }
     let opts = RestoreOptions {
         conn: conn_params(&a.conn)?,
         input: a.file.clone(),
         jobs: a.jobs,
         create: a.create,
         clean: a.clean,
+        settings: engine::restore_settings(&overrides),
     };
     let report = tokio::select! {
         r = engine::restore(&opts) => r?,

@@ -23,7 +23,7 @@ use tokio_postgres::Client;
 
 use super::Error;
 use crate::archive::{self, ArchiveReader, ArchiveWriter};
-use crate::format::toc::{CompressionInfo, FrameRef, StreamId, StreamInfo, Toc};
+use crate::format::toc::{CompressionInfo, FrameRef, StreamId, StreamInfo, StreamPart, Toc};
 use crate::format::{encode_frame, EncodedFrame, FormatError, FORMAT_MAJOR, FORMAT_MINOR};
 use crate::pg::copyscan::CopyScanner;
 use crate::pg::{session, CloseReason, ConnParams, PgError};
@@ -47,6 +47,9 @@ pub struct BackupOptions {
     pub level: i32,
     /// Raw bytes per frame.
     pub chunk_size: usize,
+    /// Tables larger than this are read as several ctid ranges of about this
+    /// size, in parallel (PostgreSQL 14 and later); 0 never splits.
+    pub split_bytes: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -64,10 +67,58 @@ pub struct BackupReport {
 type FrameMsg = Result<(EncodedFrame, OwnedSemaphorePermit), FormatError>;
 type FrameMap = HashMap<(u32, u32), FrameRef>;
 
+/// One COPY to run: a whole table, or one ctid range of it.
+#[derive(Debug, Clone)]
+struct WorkItem {
+    id: StreamId,
+    table: TableCopy,
+    part: Option<StreamPart>,
+}
+
+impl WorkItem {
+    /// Blocks this item reads (an estimate for the open-ended last part).
+    fn blocks(&self) -> u64 {
+        let total = u64::try_from(self.table.relpages).unwrap_or(0);
+        match &self.part {
+            None => total,
+            Some(p) => p.end_block.unwrap_or(total.max(p.first_block + 1)) - p.first_block,
+        }
+    }
+}
+
+/// Splits tables larger than `split_blocks` (0: never) into ranges of about
+/// that many blocks, each its own stream; stream ids follow entry order.
+fn work_items(tables: &[TableCopy], split_blocks: u64) -> Vec<WorkItem> {
+    let mut items = Vec::new();
+    for t in tables {
+        let blocks = u64::try_from(t.relpages).unwrap_or(0);
+        let parts = if split_blocks > 0 && !t.columns.is_empty() && blocks > split_blocks {
+            blocks.div_ceil(split_blocks)
+        } else {
+            1
+        };
+        for i in 0..parts {
+            let part = (parts > 1).then(|| StreamPart {
+                index: i as u32,
+                count: parts as u32,
+                first_block: i * split_blocks,
+                end_block: (i + 1 < parts).then_some((i + 1) * split_blocks),
+            });
+            items.push(WorkItem {
+                id: StreamId(items.len() as u32 + 1),
+                table: t.clone(),
+                part,
+            });
+        }
+    }
+    items
+}
+
 /// What a worker learned about one stream.
 struct StreamStats {
     id: StreamId,
     table: TableCopy,
+    part: Option<StreamPart>,
     frames: u32,
     raw_bytes: u64,
     rows: u64,
@@ -76,7 +127,7 @@ struct StreamStats {
 
 /// Shared state of the workers.
 struct Shared {
-    queue: Mutex<VecDeque<(StreamId, TableCopy)>>,
+    queue: Mutex<VecDeque<WorkItem>>,
     permits: Arc<Semaphore>,
     frames: Mutex<Option<mpsc::Sender<FrameMsg>>>,
     writer_failed: Arc<AtomicBool>,
@@ -147,15 +198,16 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         res
     });
 
-    let mut tables: Vec<(StreamId, TableCopy)> = plan
-        .tables
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (StreamId(i as u32 + 1), t.clone()))
-        .collect();
-    tables.sort_by(|a, b| b.1.relpages.cmp(&a.1.relpages).then(a.0.cmp(&b.0)));
+    let split_blocks = if facts.server_version_num >= 140_000 && facts.block_size > 0 {
+        opts.split_bytes / facts.block_size
+    } else {
+        // Before 14 a ctid range is a full scan with a filter: splitting never pays.
+        0
+    };
+    let mut items = work_items(&plan.tables, split_blocks);
+    items.sort_by(|a, b| b.blocks().cmp(&a.blocks()).then(a.id.cmp(&b.id)));
     let shared = Arc::new(Shared {
-        queue: Mutex::new(tables.into()),
+        queue: Mutex::new(items.into()),
         permits: Arc::new(Semaphore::new(2 * opts.jobs + 2)),
         frames: Mutex::new(Some(tx)),
         writer_failed,
@@ -306,10 +358,10 @@ async fn worker(
     let mut out = Vec::new();
     loop {
         let next = shared.queue.lock().expect("queue lock").pop_front();
-        let Some((id, table)) = next else { break };
-        let name = quote::qualified(&table.schema, &table.table);
+        let Some(item) = next else { break };
+        let name = quote::qualified(&item.table.schema, &item.table.table);
         let started = Instant::now();
-        let stats = copy_table(&client, &closed, id, table, &shared)
+        let stats = copy_table(&client, &closed, item, &shared)
             .await
             .map_err(|e| e.context(format!("backup of table {name} failed")))?;
         tracing::debug!(table = %name, rows = stats.rows, bytes = stats.raw_bytes, ms = started.elapsed().as_millis() as u64, "copied");
@@ -319,14 +371,24 @@ async fn worker(
     Ok(out)
 }
 
-/// The COPY statement that reads a table.
-pub fn copy_out_sql(t: &TableCopy) -> String {
-    format!(
-        "COPY {}{} TO STDOUT (FORMAT {})",
-        quote::qualified(&t.schema, &t.table),
-        column_list(&t.columns),
-        t.format.as_sql()
-    )
+/// The COPY statement that reads a table, or one ctid range of it.
+pub fn copy_out_sql(t: &TableCopy, part: Option<&StreamPart>) -> String {
+    let name = quote::qualified(&t.schema, &t.table);
+    let source = match part {
+        None => format!("{name}{}", column_list(&t.columns)),
+        Some(p) => {
+            let cols: Vec<String> = t.columns.iter().map(|c| quote::ident(c)).collect();
+            let mut filter = format!("ctid >= '({},0)'::pg_catalog.tid", p.first_block);
+            if let Some(end) = p.end_block {
+                filter.push_str(&format!(" AND ctid < '({end},0)'::pg_catalog.tid"));
+            }
+            format!(
+                "(SELECT {} FROM ONLY {name} WHERE {filter})",
+                cols.join(", ")
+            )
+        }
+    };
+    format!("COPY {source} TO STDOUT (FORMAT {})", t.format.as_sql())
 }
 
 /// ` (a, b, c)`, or nothing for a table without columns.
@@ -341,11 +403,11 @@ pub fn column_list(columns: &[String]) -> String {
 async fn copy_table(
     client: &Client,
     closed: &CloseReason,
-    id: StreamId,
-    table: TableCopy,
+    item: WorkItem,
     shared: &Shared,
 ) -> Result<StreamStats, Error> {
-    let stream = match client.copy_out(&copy_out_sql(&table)).await {
+    let WorkItem { id, table, part } = item;
+    let stream = match client.copy_out(&copy_out_sql(&table, part.as_ref())).await {
         Ok(s) => s,
         Err(e) => {
             return Err(
@@ -394,6 +456,7 @@ async fn copy_table(
     Ok(StreamStats {
         id,
         table,
+        part,
         frames: seq,
         raw_bytes,
         rows,
@@ -464,5 +527,60 @@ fn stream_info(s: StreamStats, map: &FrameMap) -> Result<StreamInfo, Error> {
         raw_bytes: s.raw_bytes,
         rows: s.rows,
         crc32: s.crc32,
+        part: s.part,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::toc::{CopyFormat, DumpId};
+
+    fn table(name: &str, relpages: i64) -> TableCopy {
+        TableCopy {
+            entry: DumpId(1),
+            schema: "s".into(),
+            table: name.into(),
+            columns: vec!["a".into(), "b c".into()],
+            format: CopyFormat::Binary,
+            relpages,
+        }
+    }
+
+    #[test]
+    fn big_tables_split_into_contiguous_ranges() {
+        let items = work_items(&[table("small", 10), table("big", 25)], 10);
+        assert_eq!(items.len(), 4);
+        assert!(items[0].part.is_none());
+        let parts: Vec<_> = items[1..].iter().map(|i| i.part.unwrap()).collect();
+        assert_eq!((parts[0].first_block, parts[0].end_block), (0, Some(10)));
+        assert_eq!((parts[1].first_block, parts[1].end_block), (10, Some(20)));
+        assert_eq!((parts[2].first_block, parts[2].end_block), (20, None));
+        assert!(parts.iter().all(|p| p.count == 3));
+        assert_eq!(
+            items.iter().map(|i| i.id.0).collect::<Vec<_>>(),
+            vec![1, 2, 3, 4]
+        );
+        assert_eq!(work_items(&[table("big", 25)], 0).len(), 1);
+    }
+
+    #[test]
+    fn range_copy_selects_only_that_range() {
+        let t = table("big", 25);
+        assert_eq!(
+            copy_out_sql(&t, None),
+            "COPY s.big (a, \"b c\") TO STDOUT (FORMAT binary)"
+        );
+        let p = StreamPart {
+            index: 1,
+            count: 3,
+            first_block: 10,
+            end_block: Some(20),
+        };
+        assert_eq!(
+            copy_out_sql(&t, Some(&p)),
+            "COPY (SELECT a, \"b c\" FROM ONLY s.big WHERE ctid >= '(10,0)'::pg_catalog.tid \
+             AND ctid < '(20,0)'::pg_catalog.tid) TO STDOUT (FORMAT binary)"
+        );
+    }
 }

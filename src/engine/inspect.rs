@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Error;
 use crate::archive::{self, ArchiveReader, VerifyReport};
-use crate::format::toc::{DumpId, ObjectKind, Section, Toc};
+use crate::format::toc::{DumpId, ObjectKind, Section, StreamPart, Toc};
 
 /// What `pgsnap list` shows: the archive's facts, entries and streams, without
 /// the SQL definitions.
@@ -45,6 +45,8 @@ pub struct ListedStream {
     pub raw_bytes: u64,
     pub stored_bytes: u64,
     pub frames: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<StreamPart>,
 }
 
 pub fn list(path: &Path) -> Result<Listing, Error> {
@@ -87,6 +89,7 @@ fn listing(toc: &Toc, archive_bytes: u64) -> Listing {
                 raw_bytes: s.raw_bytes,
                 stored_bytes: s.frames.iter().map(|f| u64::from(f.stored_len)).sum(),
                 frames: s.frames.len(),
+                part: s.part,
             })
             .collect(),
     }
@@ -127,8 +130,23 @@ impl Listing {
         }
         out.push_str(";\n; data streams\n;\n");
         for s in &self.streams {
+            let part = s
+                .part
+                .map(|p| {
+                    let end = p
+                        .end_block
+                        .map(|e| e.to_string())
+                        .unwrap_or_else(|| "end".into());
+                    format!(
+                        " part {}/{} (blocks {}..{end})",
+                        p.index + 1,
+                        p.count,
+                        p.first_block
+                    )
+                })
+                .unwrap_or_default();
             out.push_str(&format!(
-                "; stream {} (entry {}): {} {} rows, {} bytes raw, {} stored, {} frames, {} format\n",
+                "; stream {} (entry {}): {}{part} {} rows, {} bytes raw, {} stored, {} frames, {} format\n",
                 s.id, s.entry.0, s.table, s.rows, s.raw_bytes, s.stored_bytes, s.frames, s.format
             ));
         }

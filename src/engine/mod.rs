@@ -5,10 +5,11 @@
 mod backup;
 mod error;
 mod inspect;
+mod plan;
 mod restore;
 mod staged;
 
-pub use backup::{backup, copy_out_sql, BackupOptions, BackupReport, Output};
+pub use backup::{backup, BackupOptions, BackupReport, Output};
 pub use error::Error;
 pub use inspect::{list, verify, Listing};
-pub use restore::{restore, RestoreOptions, RestoreReport};
+pub use restore::{restore, restore_settings, RestoreOptions, RestoreReport};

@@ -1,6 +1,7 @@
-//! `pgsnap restore`: pre-data DDL in order, table data over N connections with
-//! binary COPY, then post-data (indexes, constraints, triggers) in parallel as
-//! their dependencies complete, then sequence values.
+//! `pgsnap restore`: pre-data DDL in order; then, over N connections, table data
+//! with binary COPY and post-data (indexes, constraints, triggers), each
+//! post-data entry as soon as the data it needs is in (see `plan`); then
+//! sequence values.
 //!
 //! Every frame is checked before its bytes are sent, and a stream's checksum and
 //! row count are checked before its COPY is allowed to finish: damaged data is
@@ -19,6 +20,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::Client;
 
 use super::backup::column_list;
+use super::plan::{Job, RestorePlan};
 use super::Error;
 use crate::archive::ArchiveReader;
 use crate::format::toc::{DumpId, ObjectKind, SchemaEntry, Section, StreamInfo};
@@ -35,6 +37,8 @@ pub struct RestoreOptions {
     pub create: bool,
     /// Drop the archive's objects from the target before restoring.
     pub clean: bool,
+    /// Session settings for the workers (see [`restore_settings`]).
+    pub settings: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,17 +90,9 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
     }
     tracing::info!(entries = pre.len(), "pre-data restored");
 
-    restore_data(opts, &reader).await?;
-    tracing::info!(streams = toc.streams.len(), "data restored");
-
-    let post: Vec<SchemaEntry> = toc
-        .entries
-        .iter()
-        .filter(|e| e.section == Section::PostData)
-        .cloned()
-        .collect();
-    restore_post_data(opts, post).await?;
-    tracing::info!("post-data restored");
+    let plan = RestorePlan::build(toc);
+    run_plan(opts, &reader, plan).await?;
+    tracing::info!(streams = toc.streams.len(), "data and post-data restored");
     for entry in toc
         .entries
         .iter()
@@ -229,40 +225,6 @@ async fn clean(client: &Client, entries: &[SchemaEntry]) -> Result<(), Error> {
     Ok(())
 }
 
-async fn restore_data(opts: &RestoreOptions, reader: &Arc<ArchiveReader>) -> Result<(), Error> {
-    let mut streams: Vec<usize> = (0..reader.toc().streams.len()).collect();
-    streams.sort_by(|&a, &b| {
-        let (sa, sb) = (&reader.toc().streams[a], &reader.toc().streams[b]);
-        sb.raw_bytes.cmp(&sa.raw_bytes).then(sa.id.cmp(&sb.id))
-    });
-    let queue = Arc::new(Mutex::new(streams.into_iter()));
-    let mut set = JoinSet::new();
-    for _ in 0..opts.jobs.min(reader.toc().streams.len().max(1)) {
-        let conn = opts.conn.clone();
-        let queue = Arc::clone(&queue);
-        let reader = Arc::clone(reader);
-        set.spawn(async move {
-            let (client, closed) = conn.connect_watched("pgsnap restore worker").await?;
-            session::setup_writer(&client).await?;
-            loop {
-                let next = queue.lock().expect("queue lock").next();
-                let Some(i) = next else { break };
-                let stream = &reader.toc().streams[i];
-                copy_in(&client, &closed, &reader, stream)
-                    .await
-                    .map_err(|e| {
-                        e.context(format!(
-                            "restore of table {} failed",
-                            quote::qualified(&stream.schema, &stream.table)
-                        ))
-                    })?;
-            }
-            Ok::<(), Error>(())
-        });
-    }
-    join_all(set).await
-}
-
 async fn join_all(mut set: JoinSet<Result<(), Error>>) -> Result<(), Error> {
     while let Some(res) = set.join_next().await {
         let res = res.map_err(|e| Error::failed(format!("restore worker failed: {e}")));
@@ -337,40 +299,60 @@ async fn server_error(context: &str, closed: &CloseReason, e: &tokio_postgres::E
     PgError::query_text(context, &closed.describe(e).await).into()
 }
 
-/// Runs post-data entries on N connections; an entry starts once every
-/// post-data entry it depends on has finished.
-async fn restore_post_data(opts: &RestoreOptions, entries: Vec<SchemaEntry>) -> Result<(), Error> {
-    if entries.is_empty() {
+/// Runs the plan on N connections: each worker takes the first ready job.
+async fn run_plan(
+    opts: &RestoreOptions,
+    reader: &Arc<ArchiveReader>,
+    plan: RestorePlan,
+) -> Result<(), Error> {
+    if plan.order.is_empty() {
         return Ok(());
     }
-    let ids: HashSet<DumpId> = entries.iter().map(|e| e.id).collect();
+    let entries: HashMap<DumpId, SchemaEntry> = reader
+        .toc()
+        .entries
+        .iter()
+        .filter(|e| e.section == Section::PostData)
+        .map(|e| (e.id, e.clone()))
+        .collect();
     let sched = Arc::new(Scheduler {
         state: Mutex::new(SchedState {
-            pending: entries
-                .iter()
-                .map(|e| {
-                    let deps = e.deps.iter().filter(|d| ids.contains(d)).copied().collect();
-                    (e.id, deps)
-                })
-                .collect(),
-            order: entries.iter().map(|e| e.id).collect(),
+            pending: plan.deps,
+            order: plan.order,
             done: HashSet::new(),
             running: 0,
             failed: false,
         }),
-        entries: entries.into_iter().map(|e| (e.id, e)).collect(),
         notify: Notify::new(),
     });
+    let entries = Arc::new(entries);
     let mut set = JoinSet::new();
     for _ in 0..opts.jobs {
         let conn = opts.conn.clone();
         let sched = Arc::clone(&sched);
+        let entries = Arc::clone(&entries);
+        let reader = Arc::clone(reader);
+        let settings = opts.settings.clone();
         set.spawn(async move {
-            let client = conn.connect("pgsnap restore worker").await?;
+            let (client, closed) = conn.connect_watched("pgsnap restore worker").await?;
             session::setup_writer(&client).await?;
-            while let Some(id) = sched.next().await? {
-                let res = run_entry(&client, &sched.entries[&id]).await;
-                sched.finish(id, res.is_ok());
+            apply_settings(&client, &settings).await?;
+            while let Some(job) = sched.next().await? {
+                let res = match job {
+                    Job::Entry(id) => run_entry(&client, &entries[&id]).await,
+                    Job::Stream(i) => {
+                        let stream = &reader.toc().streams[i];
+                        copy_in(&client, &closed, &reader, stream)
+                            .await
+                            .map_err(|e| {
+                                e.context(format!(
+                                    "restore of table {} failed",
+                                    quote::qualified(&stream.schema, &stream.table)
+                                ))
+                            })
+                    }
+                };
+                sched.finish(job, res.is_ok());
                 res?;
             }
             Ok(())
@@ -379,25 +361,60 @@ async fn restore_post_data(opts: &RestoreOptions, entries: Vec<SchemaEntry>) -> 
     join_all(set).await
 }
 
+/// Session settings for restore workers, as `name=value`; the user's override the defaults.
+pub fn restore_settings(overrides: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = DEFAULT_SETTINGS
+        .iter()
+        .filter(|(k, _)| !overrides.iter().any(|(o, _)| o == k))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    out.extend(overrides.iter().cloned());
+    out
+}
+
+/// Restore needs no durability per COPY (a failed restore is redone), and
+/// index builds run faster with more memory.
+const DEFAULT_SETTINGS: [(&str, &str); 2] = [
+    ("synchronous_commit", "off"),
+    ("maintenance_work_mem", "256MB"),
+];
+
+async fn apply_settings(client: &Client, settings: &[(String, String)]) -> Result<(), Error> {
+    for (name, value) in settings {
+        client
+            .execute(
+                "SELECT pg_catalog.set_config($1, $2, false)",
+                &[name, value],
+            )
+            .await
+            .map_err(|e| {
+                Error::usage(format!(
+                    "cannot apply --set {name}={value}: {}",
+                    crate::pg::error_text(&e)
+                ))
+            })?;
+    }
+    Ok(())
+}
+
 struct Scheduler {
     state: Mutex<SchedState>,
-    entries: HashMap<DumpId, SchemaEntry>,
     notify: Notify,
 }
 
 struct SchedState {
-    /// Not yet started, with their post-data dependencies.
-    pending: HashMap<DumpId, Vec<DumpId>>,
-    /// Archive order, to start ready entries in a deterministic order.
-    order: Vec<DumpId>,
-    done: HashSet<DumpId>,
+    /// Not yet started, with their prerequisites.
+    pending: HashMap<Job, Vec<Job>>,
+    /// Preference order among ready jobs.
+    order: Vec<Job>,
+    done: HashSet<Job>,
     running: usize,
     failed: bool,
 }
 
 impl Scheduler {
-    /// The next ready entry, or `None` when all are done.
-    async fn next(&self) -> Result<Option<DumpId>, Error> {
+    /// The next ready job, or `None` when all are done (or one failed).
+    async fn next(&self) -> Result<Option<Job>, Error> {
         loop {
             let notified = self.notify.notified();
             {
@@ -405,25 +422,25 @@ impl Scheduler {
                 if st.failed {
                     return Ok(None);
                 }
-                let ready = st.order.iter().copied().find(|id| {
+                let ready = st.order.iter().position(|job| {
                     st.pending
-                        .get(id)
+                        .get(job)
                         .is_some_and(|deps| deps.iter().all(|d| st.done.contains(d)))
                 });
-                if let Some(id) = ready {
-                    st.pending.remove(&id);
-                    st.order.retain(|x| *x != id);
+                if let Some(pos) = ready {
+                    let job = st.order.remove(pos);
+                    st.pending.remove(&job);
                     st.running += 1;
-                    return Ok(Some(id));
+                    return Ok(Some(job));
                 }
                 if st.pending.is_empty() {
                     return Ok(None);
                 }
                 if st.running == 0 {
-                    let stuck: Vec<String> = st.pending.keys().map(|id| id.0.to_string()).collect();
                     return Err(Error::failed(format!(
-                        "post-data entries {} wait on dependencies that can never finish",
-                        stuck.join(", ")
+                        "{} restore steps wait on dependencies that can never finish; the archive's \
+                         table of contents is inconsistent",
+                        st.pending.len()
                     )));
                 }
             }
@@ -431,11 +448,11 @@ impl Scheduler {
         }
     }
 
-    fn finish(&self, id: DumpId, ok: bool) {
+    fn finish(&self, job: Job, ok: bool) {
         let mut st = self.state.lock().expect("scheduler lock");
         st.running -= 1;
         if ok {
-            st.done.insert(id);
+            st.done.insert(job);
         } else {
             st.failed = true;
         }

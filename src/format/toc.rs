@@ -186,6 +186,25 @@ pub struct StreamInfo {
     pub rows: u64,
     /// CRC-32 (IEEE) of the concatenated raw bytes of all frames.
     pub crc32: u32,
+    /// Set when the table was split into ctid ranges: which part this is.
+    /// Each part is a complete COPY stream of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<StreamPart>,
+}
+
+/// One ctid range of a table that was read by several workers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamPart {
+    /// 0-based position of this part among the table's parts.
+    pub index: u32,
+    /// How many parts the table was split into.
+    pub count: u32,
+    /// First block of the range (`ctid >= '(first_block,0)'`).
+    pub first_block: u64,
+    /// Block where the range ends, exclusive (`ctid < '(end_block,0)'`); `None`
+    /// for the last part, which reads to the end of the table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_block: Option<u64>,
 }
 
 /// Compression settings the writer used (informational; every frame says its own codec).

@@ -119,6 +119,14 @@ pub fn validate_toc(toc: &Toc, toc_offset: u64) -> Result<(), FormatError> {
         if u32::try_from(s.frames.len()).is_err() {
             return Err(FormatError::toc(format!("{name}: too many frames")));
         }
+        if let Some(p) = &s.part {
+            if p.index >= p.count || p.end_block.is_some_and(|e| e <= p.first_block) {
+                return Err(FormatError::toc(format!(
+                    "{name}: part {} of {} (blocks {}..{:?}) is not a valid range",
+                    p.index, p.count, p.first_block, p.end_block
+                )));
+            }
+        }
         let mut raw_bytes = 0u64;
         for (seq, f) in s.frames.iter().enumerate() {
             let end = f
@@ -214,6 +222,7 @@ pub(crate) mod tests {
                 raw_bytes: 110,
                 rows: 3,
                 crc32: 0,
+                part: None,
             }],
         }
     }
@@ -283,6 +292,14 @@ pub(crate) mod tests {
         invalid(|t| t.entries[1].deps.push(DumpId(9)));
         invalid(|t| t.streams.push(t.streams[0].clone()));
         invalid(|t| t.streams[0].entry = DumpId(7));
+        invalid(|t| {
+            t.streams[0].part = Some(crate::format::toc::StreamPart {
+                index: 2,
+                count: 2,
+                first_block: 0,
+                end_block: None,
+            })
+        });
         invalid(|t| t.streams[0].raw_bytes = 111);
         invalid(|t| t.streams[0].frames[0].offset = 23);
         invalid(|t| t.streams[0].frames[1].stored_len = 11);

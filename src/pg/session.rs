@@ -41,6 +41,8 @@ pub struct ServerFacts {
     pub collate: String,
     pub ctype: String,
     pub snapshot_time: String,
+    /// `block_size`, for turning sizes into ctid ranges.
+    pub block_size: u64,
 }
 
 /// Reads [`ServerFacts`] on a connection whose transaction holds the snapshot.
@@ -50,7 +52,8 @@ pub async fn server_facts(client: &Client) -> Result<ServerFacts, PgError> {
             "SELECT current_setting('server_version'), current_setting('server_version_num')::int4, \
                     d.datname::text, pg_catalog.pg_encoding_to_char(d.encoding)::text, \
                     d.datcollate::text, d.datctype::text, \
-                    to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') \
+                    to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), \
+                    current_setting('block_size')::int8 \
              FROM pg_catalog.pg_database d WHERE d.datname = current_database()",
             &[],
         )
@@ -65,5 +68,6 @@ pub async fn server_facts(client: &Client) -> Result<ServerFacts, PgError> {
         collate: row.get(4),
         ctype: row.get(5),
         snapshot_time: row.get(6),
+        block_size: u64::try_from(row.get::<_, i64>(7)).unwrap_or(8192),
     })
 }

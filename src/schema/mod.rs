@@ -60,7 +60,8 @@ pub struct TableCopy {
     pub columns: Vec<String>,
     /// Binary unless a column's values would embed type OIDs of this database.
     pub format: CopyFormat,
-    /// Size estimate in 8 KiB pages, for largest-first scheduling.
+    /// Blocks in the table's main fork at the snapshot's start: the size for
+    /// largest-first scheduling, and the page range for splitting into ctid ranges.
     pub relpages: i64,
 }
 
