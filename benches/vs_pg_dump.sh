@@ -1,38 +1,125 @@
 #!/usr/bin/env bash
-# Runs pgsnap and pg_dump side by side on one database and prints times, sizes and ratios.
+# pgsnap against pg_dump / pg_restore on one dataset, on a throwaway cluster.
 #
-#   benches/vs_pg_dump.sh "host=/tmp port=5433 user=postgres dbname=bench" [JOBS]
+#   benches/vs_pg_dump.sh [--scale 30] [--rows 2000000] [--jobs 2] [--runs 3] [--level 3]
+#                         [--zcurve "0 1 3 6 9"] [--single-table]
 #
-# Needs a release build (cargo build --release) and pg_dump/pg_restore on PATH or in
-# PG_BINDIR. Restores go into fresh databases named <db>_pgsnap and <db>_pgdump, which
-# are dropped afterwards.
+# Builds pgbench scale S plus a table of N rows of mixed types (uuid, timestamptz,
+# numeric, text, jsonb, text[], bytea) with two secondary indexes, then runs, alternately
+# and R times each: pgsnap backup -j J, pg_dump -Fc, pg_dump -Fd -j J, pgsnap restore -j J,
+# pg_restore -j J (from -Fc), and the server's own COPY ... TO '/dev/null' (FORMAT binary)
+# of every table on J sessions (the limit a logical backup can reach). Prints the median
+# wall time, CPU time (user+sys of the client process), peak RSS, archive size, and the
+# pgsnap/pg_dump ratios. Needs a release build (cargo build --release), PostgreSQL server
+# binaries and GNU time; run as root (the server runs as 'postgres') or as a normal user.
+# --zcurve also backs up at each listed zstd level (speed/size curve); --single-table also
+# times a backup of the mixed table alone at -j 1 and at -j J (intra-table parallelism).
 set -euo pipefail
-conn=${1:?usage: $0 CONNINFO [JOBS]}
-jobs=${2:-2}
-bin=${PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}
-pgsnap=${PGSNAP:-$(dirname "$0")/../target/release/pgsnap}
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-db=$("$bin/psql" -X -At -d "$conn" -c 'select current_database()')
-other() { echo "$conn" | sed -E "s/dbname=[^ ]+/dbname=$1/"; }
-now() { date +%s.%N; }
-t() { local s; s=$(now); "$@" >/dev/null; awk -v a="$(now)" -v b="$s" 'BEGIN { print a - b }'; }
-div() { awk -v a="$1" -v b="$2" 'BEGIN { print a / b }'; }
+scale=30 rows=2000000 jobs=2 runs=3 level=3 zcurve="" single=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --scale) scale=$2; shift 2 ;; --rows) rows=$2; shift 2 ;; --jobs) jobs=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;; --level) level=$2; shift 2 ;;
+    --zcurve) zcurve=$2; shift 2 ;; --single-table) single=1; shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+here=$(cd "$(dirname "$0")/.." && pwd)
+pgsnap=${PGSNAP:-$here/target/release/pgsnap}
+[ -x "$pgsnap" ] || { echo "build first: cargo build --release" >&2; exit 2; }
+bin=${PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)}
+[ -x /usr/bin/time ] || { echo "GNU time is needed (apt-get install time)" >&2; exit 2; }
 
-size() { stat -c %s "$1"; }
-psnap_b=$(t "$pgsnap" -q backup -d "$conn" -f "$work/a.pgsnap" -j "$jobs")
-pgd_b=$(t "$bin/pg_dump" -d "$conn" -Fc -f "$work/a.dump")
-pgd_dir=$(t "$bin/pg_dump" -d "$conn" -Fd -j "$jobs" -f "$work/a.dir")
-"$bin/psql" -X -q -d "$conn" -c "drop database if exists ${db}_pgsnap" -c "drop database if exists ${db}_pgdump"
-psnap_r=$(t "$pgsnap" -q restore -d "$(other "${db}_pgsnap")" --create -j "$jobs" "$work/a.pgsnap")
-"$bin/psql" -X -q -d "$conn" -c "create database ${db}_pgdump"
-pgd_r=$(t "$bin/pg_restore" -d "$(other "${db}_pgdump")" -j "$jobs" "$work/a.dump")
-"$bin/psql" -X -q -d "$conn" -c "drop database ${db}_pgsnap" -c "drop database ${db}_pgdump"
+work=$(mktemp -d /tmp/pgsnap-bench.XXXXXX); chmod 755 "$work"
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres: "$work"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cleanup() { as_pg "$bin/pg_ctl" -D "$work/data" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+as_pg "$bin/initdb" -D "$work/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
+as_pg "$bin/pg_ctl" -D "$work/data" -l "$work/log" -w -o "-p $port -k $work -c listen_addresses='' \
+  -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=30min" start >/dev/null
+conn() { echo "host=$work port=$port user=postgres dbname=$1"; }
+psql() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -d "$(conn "${DB:-bench}")" "$@"; }
 
-printf '%-28s %10s %14s\n' "" "seconds" "bytes"
-printf '%-28s %10.2f %14d\n' "pgsnap backup -j $jobs" "$psnap_b" "$(size "$work/a.pgsnap")"
-printf '%-28s %10.2f %14d\n' "pg_dump -Fc" "$pgd_b" "$(size "$work/a.dump")"
-printf '%-28s %10.2f %14d\n' "pg_dump -Fd -j $jobs" "$pgd_dir" "$(du -sb "$work/a.dir" | cut -f1)"
-printf '%-28s %10.2f\n' "pgsnap restore -j $jobs" "$psnap_r"
-printf '%-28s %10.2f\n' "pg_restore -j $jobs (from -Fc)" "$pgd_r"
-printf 'backup speed-up vs pg_dump -Fc: %.2fx, vs -Fd -j%s: %.2fx; restore speed-up: %.2fx\n' \
-  "$(div "$pgd_b" "$psnap_b")" "$jobs" "$(div "$pgd_dir" "$psnap_b")" "$(div "$pgd_r" "$psnap_r")"
+echo "building the dataset: pgbench scale $scale + $rows mixed rows ..." >&2
+DB=postgres psql -c "CREATE DATABASE bench"
+"$bin/pgbench" -i -q -s "$scale" -d "$(conn bench)" >/dev/null 2>&1
+psql <<SQL
+CREATE TABLE mixed (
+  id bigint PRIMARY KEY, ref uuid NOT NULL, at timestamptz NOT NULL, amount numeric(14,4),
+  note text, doc jsonb, tags text[], blob bytea);
+INSERT INTO mixed
+SELECT i, md5(i::text)::uuid, timestamptz '2020-01-01' + i * interval '7 seconds',
+       (i % 100000) / 7.0, 'note ' || md5((i * 3)::text),
+       jsonb_build_object('user', i % 10000, 'kind', (ARRAY['a','b','c'])[1 + i % 3], 'n', i),
+       ARRAY['t' || (i % 17), 'u' || (i % 5)], decode(md5(i::text) || md5((i+1)::text), 'hex')
+FROM generate_series(1, $rows) i;
+CREATE INDEX mixed_at ON mixed (at);
+CREATE INDEX mixed_ref ON mixed (ref);
+VACUUM ANALYZE;
+SQL
+dbsize=$(psql -At -c "SELECT pg_size_pretty(pg_database_size('bench'))")
+
+# name -> list of "wall cpu rss bytes"
+declare -A res
+measure() { # name, output-size-path or "", command...
+  local name=$1 out=$2; shift 2
+  /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+  read -r wall user sys rss < "$work/time"
+  local bytes=0
+  [ -n "$out" ] && bytes=$(du -sb "$out" | cut -f1)
+  res[$name]+="$wall $(awk -v a="$user" -v b="$sys" 'BEGIN{print a+b}') $rss $bytes;"
+}
+server_copy() { # every table, largest first, on $jobs sessions
+  local tables; tables=$(psql -At -c "SELECT format('%I.%I', schemaname, relname) FROM pg_stat_user_tables ORDER BY pg_relation_size(relid) DESC")
+  local i=0; declare -a lists
+  for t in $tables; do lists[$((i % jobs))]+="COPY $t TO '/dev/null' (FORMAT binary);"; i=$((i+1)); done
+  local pids=()
+  for l in "${lists[@]}"; do psql -c "$l" & pids+=($!); done
+  for p in "${pids[@]}"; do wait "$p"; done
+}
+for r in $(seq "$runs"); do
+  echo "run $r/$runs ..." >&2
+  rm -rf "$work/a.pgsnap" "$work/a.dump" "$work/a.dir"
+  measure "server COPY to /dev/null -j$jobs" "" bash -c "$(declare -f psql conn server_copy); bin='$bin' work='$work' port='$port' jobs='$jobs' DB=bench server_copy"
+  measure "pgsnap backup -j$jobs" "$work/a.pgsnap" "$pgsnap" -q backup -d "$(conn bench)" -f "$work/a.pgsnap" -j "$jobs" -Z "$level"
+  measure "pg_dump -Fc" "$work/a.dump" "$bin/pg_dump" -d "$(conn bench)" -Fc -f "$work/a.dump"
+  measure "pg_dump -Fd -j$jobs" "$work/a.dir" "$bin/pg_dump" -d "$(conn bench)" -Fd -j "$jobs" -f "$work/a.dir"
+  DB=postgres psql -c "DROP DATABASE IF EXISTS r_pgsnap" -c "DROP DATABASE IF EXISTS r_pgdump" -c "CREATE DATABASE r_pgdump"
+  measure "pgsnap restore -j$jobs" "" "$pgsnap" -q restore -d "$(conn r_pgsnap)" --create -j "$jobs" "$work/a.pgsnap"
+  measure "pg_restore -j$jobs" "" "$bin/pg_restore" -d "$(conn r_pgdump)" -j "$jobs" "$work/a.dump"
+  for z in $zcurve; do
+    rm -f "$work/z.pgsnap"
+    measure "pgsnap backup -j$jobs -Z $z" "$work/z.pgsnap" "$pgsnap" -q backup -d "$(conn bench)" -f "$work/z.pgsnap" -j "$jobs" -Z "$z"
+  done
+  if [ "$single" = 1 ]; then
+    DB=postgres psql -c "DROP DATABASE IF EXISTS single" -c "CREATE DATABASE single TEMPLATE bench"
+    DB=single psql -c "DROP TABLE pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers"
+    for j in 1 "$jobs"; do
+      rm -f "$work/s.pgsnap"
+      measure "mixed table alone -j$j" "$work/s.pgsnap" "$pgsnap" -q backup -d "$(conn single)" -f "$work/s.pgsnap" -j "$j" -Z "$level"
+    done
+  fi
+done
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+col() { echo "${res[$1]}" | tr ';' '\n' | grep -v '^$' | awk -v c="$2" '{print $c}' | median; }
+echo
+echo "dataset: $dbsize (pgbench scale $scale + $rows mixed rows), PostgreSQL $("$bin/postgres" --version | awk '{print $3}'), $(nproc) cores, -j $jobs, zstd -Z $level, median of $runs runs"
+printf '%-30s %9s %9s %10s %12s\n' "" "wall s" "CPU s" "RSS MiB" "size MiB"
+order=("server COPY to /dev/null -j$jobs" "pgsnap backup -j$jobs" "pg_dump -Fc" "pg_dump -Fd -j$jobs" "pgsnap restore -j$jobs" "pg_restore -j$jobs")
+for z in $zcurve; do order+=("pgsnap backup -j$jobs -Z $z"); done
+[ "$single" = 1 ] && order+=("mixed table alone -j1" "mixed table alone -j$jobs")
+for n in "${order[@]}"; do
+  printf '%-30s %9.2f %9.2f %10.1f %12.1f\n' "$n" "$(col "$n" 1)" "$(col "$n" 2)" "$(awk -v k="$(col "$n" 3)" 'BEGIN{print k/1024}')" "$(awk -v b="$(col "$n" 4)" 'BEGIN{print b/1048576}')"
+done
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+echo
+echo "backup wall   pgsnap / pg_dump -Fc:        $(ratio "$(col "pgsnap backup -j$jobs" 1)" "$(col "pg_dump -Fc" 1)")"
+echo "backup wall   pgsnap / pg_dump -Fd -j$jobs:     $(ratio "$(col "pgsnap backup -j$jobs" 1)" "$(col "pg_dump -Fd -j$jobs" 1)")"
+echo "backup wall   pgsnap / server COPY limit:  $(ratio "$(col "pgsnap backup -j$jobs" 1)" "$(col "server COPY to /dev/null -j$jobs" 1)")"
+echo "archive size  pgsnap / pg_dump -Fc:        $(ratio "$(col "pgsnap backup -j$jobs" 4)" "$(col "pg_dump -Fc" 4)")"
+echo "restore wall  pgsnap / pg_restore -j$jobs:     $(ratio "$(col "pgsnap restore -j$jobs" 1)" "$(col "pg_restore -j$jobs" 1)")"
+[ "$single" = 1 ] && echo "one table     -j1 / -j$jobs:                  $(ratio "$(col "mixed table alone -j1" 1)" "$(col "mixed table alone -j$jobs" 1)")"
+exit 0

@@ -335,3 +335,50 @@ async fn big_table_split_into_ctid_ranges_round_trips() {
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+#[tokio::test]
+async fn large_single_stream_tables_load_frozen() {
+    let src = TestDb::new("freeze").await;
+    src.exec(
+        "CREATE TABLE wide (id int PRIMARY KEY, v text);
+         INSERT INTO wide SELECT i, repeat(md5(i::text), 3) FROM generate_series(1, 100000) i;
+         CREATE TABLE small (id int);
+         INSERT INTO small VALUES (1), (2);",
+    )
+    .await;
+    let dir = Scratch::new("freeze");
+    let file = dir.path("f.pgsnap");
+    ok(&pgsnap(&[
+        "backup",
+        "-d",
+        &src.conninfo(),
+        "-f",
+        path_str(&file),
+    ]));
+    let target = src.sibling("restored");
+    ok(&pgsnap(&[
+        "restore",
+        "-d",
+        &src.cluster.conninfo(&target),
+        "--create",
+        "-j",
+        "2",
+        path_str(&file),
+    ]));
+    assert_same(&src.cluster, &src.name, &target).await;
+    let c = connect(&src.cluster, &target).await;
+    c.batch_execute("CREATE EXTENSION pg_visibility")
+        .await
+        .unwrap();
+    let row = c
+        .query_one(
+            "SELECT (SELECT all_frozen FROM pg_visibility_map_summary('wide')), \
+                    (SELECT all_frozen FROM pg_visibility_map_summary('small'))",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (wide, small): (i64, i64) = (row.get(0), row.get(1));
+    assert!(wide > 0, "the large table was not loaded with COPY FREEZE");
+    assert_eq!(small, 0, "small tables are not truncated and frozen");
+}

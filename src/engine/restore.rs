@@ -236,6 +236,12 @@ async fn join_all(mut set: JoinSet<Result<(), Error>>) -> Result<(), Error> {
     Ok(())
 }
 
+/// Streams of at least this size are loaded with `COPY ... FREEZE`: the rows
+/// arrive frozen and all-visible, sparing the first VACUUM (and an
+/// anti-wraparound one later) a full rewrite of the table. Below it, the
+/// TRUNCATE that FREEZE needs costs more than it saves.
+const FREEZE_MIN_BYTES: u64 = 8 << 20;
+
 async fn copy_in(
     client: &Client,
     closed: &CloseReason,
@@ -245,25 +251,70 @@ async fn copy_in(
     if stream.frames.is_empty() {
         return Ok(());
     }
+    let name = quote::qualified(&stream.schema, &stream.table);
+    // FREEZE needs the table created or truncated in the same transaction; only
+    // a table loaded by a single stream can be truncated safely.
+    let freeze = stream.part.is_none() && stream.raw_bytes >= FREEZE_MIN_BYTES;
     let sql = format!(
-        "COPY {}{} FROM STDIN (FORMAT {})",
-        quote::qualified(&stream.schema, &stream.table),
+        "COPY {name}{} FROM STDIN (FORMAT {}{})",
         column_list(&stream.columns),
-        stream.format.as_sql()
+        stream.format.as_sql(),
+        if freeze { ", FREEZE" } else { "" }
     );
-    let sink = match client.copy_in::<_, Bytes>(&sql).await {
+    if !freeze {
+        return copy_stream(client, closed, reader, stream, &sql).await;
+    }
+    if let Err(e) = client
+        .batch_execute(&format!("BEGIN; TRUNCATE ONLY {name}"))
+        .await
+    {
+        let _ = client.batch_execute("ROLLBACK").await;
+        return Err(server_error("could not prepare COPY FREEZE", closed, &e).await);
+    }
+    match copy_stream(client, closed, reader, stream, &sql).await {
+        Ok(()) => match client.batch_execute("COMMIT").await {
+            Ok(()) => Ok(()),
+            Err(e) => Err(server_error("COMMIT failed", closed, &e).await),
+        },
+        Err(e) => {
+            let _ = client.batch_execute("ROLLBACK").await;
+            Err(e)
+        }
+    }
+}
+
+/// Runs one COPY FROM STDIN, checking every frame before sending it and the
+/// stream's checksum and row count before letting the COPY finish. The next
+/// frame is read and decompressed while the current one is sent.
+async fn copy_stream(
+    client: &Client,
+    closed: &CloseReason,
+    reader: &Arc<ArchiveReader>,
+    stream: &StreamInfo,
+    sql: &str,
+) -> Result<(), Error> {
+    let sink = match client.copy_in::<_, Bytes>(sql).await {
         Ok(s) => s,
         Err(e) => return Err(server_error("COPY failed to start", closed, &e).await),
     };
     futures_util::pin_mut!(sink);
-    let mut scanner = CopyScanner::new(stream.format);
-    let mut crc = crc32fast::Hasher::new();
-    for seq in 0..stream.frames.len() {
+    let read = |seq: usize| {
         let r = Arc::clone(reader);
         let s = stream.clone();
-        let raw = tokio::task::spawn_blocking(move || r.read_frame(&s, seq))
+        tokio::task::spawn_blocking(move || r.read_frame(&s, seq))
+    };
+    let mut scanner = CopyScanner::new(stream.format);
+    let mut crc = crc32fast::Hasher::new();
+    let mut next = Some(read(0));
+    for seq in 0..stream.frames.len() {
+        let raw = next
+            .take()
+            .expect("a read is always pending here")
             .await
             .map_err(|e| Error::failed(format!("reading a frame failed: {e}")))??;
+        if seq + 1 < stream.frames.len() {
+            next = Some(read(seq + 1));
+        }
         scanner.feed(&raw).map_err(|e| {
             Error::failed(format!(
                 "frame {seq}: the archive's COPY data is malformed: {e}"
