@@ -98,7 +98,7 @@ async fn cycle(
         conn: cluster.params("demo"),
         output: Output::File(file.clone()),
         jobs,
-        level: 3,
+        level: 1,
         chunk_size: DEFAULT_CHUNK,
         split_bytes: 128 << 20,
     })

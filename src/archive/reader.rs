@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use super::ArchiveError;
 use crate::format::toc::{StreamInfo, Toc};
 use crate::format::{
-    decode_payload, decode_toc, FileHeader, FrameHeader, Trailer, FRAME_HEADER_LEN, HEADER_LEN,
-    TRAILER_LEN,
+    check_payload, decode_payload, decode_toc, FileHeader, FrameHeader, Trailer, FRAME_HEADER_LEN,
+    HEADER_LEN, TRAILER_LEN,
 };
 
 /// An open, checked archive; see the module docs.
@@ -105,6 +105,27 @@ impl ArchiveReader {
     /// Reads, checks and decompresses frame `seq` of `stream` (a stream of
     /// this archive's TOC); returns the raw COPY bytes.
     pub fn read_frame(&self, stream: &StreamInfo, seq: usize) -> Result<Vec<u8>, ArchiveError> {
+        let (h, buf) = self.read_checked(stream, seq)?;
+        let offset = stream.frames[seq].offset;
+        decode_payload(&h, &buf[FRAME_HEADER_LEN..]).map_err(|e| {
+            ArchiveError::format(format!("{}, frame {seq}", table_name(stream)), offset, e)
+        })
+    }
+
+    /// Reads frame `seq` of `stream` and checks everything but its decompressed
+    /// content: header, placement, lengths and the stored payload's CRC. Proves
+    /// that the bytes on disk are the bytes that were written.
+    pub fn check_frame(&self, stream: &StreamInfo, seq: usize) -> Result<(), ArchiveError> {
+        self.read_checked(stream, seq).map(|_| ())
+    }
+
+    /// The frame's header and bytes (header + stored payload), checked as in
+    /// [`ArchiveReader::check_frame`].
+    fn read_checked(
+        &self,
+        stream: &StreamInfo,
+        seq: usize,
+    ) -> Result<(FrameHeader, Vec<u8>), ArchiveError> {
         let object = || format!("{}, frame {seq}", table_name(stream));
         let Some(f) = stream.frames.get(seq) else {
             return Err(ArchiveError::bug(format!(
@@ -143,8 +164,9 @@ impl ArchiveReader {
                 ),
             ));
         }
-        decode_payload(&h, &buf[FRAME_HEADER_LEN..])
-            .map_err(|e| ArchiveError::format(object(), f.offset, e))
+        check_payload(&h, &buf[FRAME_HEADER_LEN..])
+            .map_err(|e| ArchiveError::format(object(), f.offset, e))?;
+        Ok((h, buf))
     }
 }
 

@@ -267,7 +267,7 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
             let tmp = staged.temp_path().to_path_buf();
             tokio::task::spawn_blocking(move || -> Result<(), Error> {
                 let reader = ArchiveReader::open(&tmp)?;
-                archive::verify(&reader)?;
+                archive::verify_stored(&reader)?;
                 Ok(())
             })
             .await

@@ -196,16 +196,7 @@ pub fn encode_frame(
 /// Never allocates more than `h.raw_len` bytes for the output.
 pub fn decode_payload(h: &FrameHeader, stored: &[u8]) -> Result<Vec<u8>, FormatError> {
     const WHAT: &str = "frame payload";
-    if stored.len() != h.stored_len as usize {
-        return Err(FormatError::truncated(
-            WHAT,
-            h.stored_len as usize,
-            stored.len(),
-        ));
-    }
-    if crc32fast::hash(stored) != h.payload_crc {
-        return Err(FormatError::checksum(WHAT));
-    }
+    check_payload(h, stored)?;
     let raw = match h.codec {
         Codec::Stored => stored.to_vec(),
         Codec::Zstd => zstd::bulk::decompress(stored, h.raw_len as usize).map_err(|e| {
@@ -226,6 +217,23 @@ pub fn decode_payload(h: &FrameHeader, stored: &[u8]) -> Result<Vec<u8>, FormatE
         ));
     }
     Ok(raw)
+}
+
+/// Checks the stored payload's length and CRC against its header, without
+/// decompressing it.
+pub fn check_payload(h: &FrameHeader, stored: &[u8]) -> Result<(), FormatError> {
+    const WHAT: &str = "frame payload";
+    if stored.len() != h.stored_len as usize {
+        return Err(FormatError::truncated(
+            WHAT,
+            h.stored_len as usize,
+            stored.len(),
+        ));
+    }
+    if crc32fast::hash(stored) != h.payload_crc {
+        return Err(FormatError::checksum(WHAT));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

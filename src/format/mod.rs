@@ -17,7 +17,7 @@ pub mod trailer;
 
 pub use error::FormatError;
 pub use frame::{
-    decode_payload, encode_frame, Codec, EncodedFrame, FrameHeader, DEFAULT_CHUNK,
+    check_payload, decode_payload, encode_frame, Codec, EncodedFrame, FrameHeader, DEFAULT_CHUNK,
     FRAME_HEADER_LEN, MAX_FRAME_RAW, MAX_FRAME_STORED,
 };
 pub use header::{FileHeader, FORMAT_MAJOR, FORMAT_MINOR, HEADER_LEN};
