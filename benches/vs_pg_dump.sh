@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # pgsnap against pg_dump / pg_restore on one dataset, on a throwaway cluster.
 #
-#   benches/vs_pg_dump.sh [--scale 30] [--rows 2000000] [--jobs 2] [--runs 3] [--level 3]
+#   benches/vs_pg_dump.sh [--scale 30] [--rows 2000000] [--jobs 2] [--runs 3] [--level 1]
 #                         [--zcurve "0 1 3 6 9"] [--single-table]
 #
 # Builds pgbench scale S plus a table of N rows of mixed types (uuid, timestamptz,
@@ -15,7 +15,7 @@
 # --zcurve also backs up at each listed zstd level (speed/size curve); --single-table also
 # times a backup of the mixed table alone at -j 1 and at -j J (intra-table parallelism).
 set -euo pipefail
-scale=30 rows=2000000 jobs=2 runs=3 level=3 zcurve="" single=0
+scale=30 rows=2000000 jobs=2 runs=3 level=1 zcurve="" single=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) scale=$2; shift 2 ;; --rows) rows=$2; shift 2 ;; --jobs) jobs=$2; shift 2 ;;

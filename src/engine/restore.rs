@@ -389,6 +389,7 @@ async fn run_plan(
             session::setup_writer(&client).await?;
             apply_settings(&client, &settings).await?;
             while let Some(job) = sched.next().await? {
+                let started = Instant::now();
                 let res = match job {
                     Job::Entry(id) => run_entry(&client, &entries[&id]).await,
                     Job::Stream(i) => {
@@ -404,12 +405,31 @@ async fn run_plan(
                     }
                 };
                 sched.finish(job, res.is_ok());
+                tracing::debug!(
+                    ms = started.elapsed().as_millis() as u64,
+                    "{}",
+                    job_label(&reader, &entries, job)
+                );
                 res?;
             }
             Ok(())
         });
     }
     join_all(set).await
+}
+
+fn job_label(reader: &ArchiveReader, entries: &HashMap<DumpId, SchemaEntry>, job: Job) -> String {
+    match job {
+        Job::Entry(id) => entry_label(&entries[&id]),
+        Job::Stream(i) => {
+            let s = &reader.toc().streams[i];
+            let part = s
+                .part
+                .map(|p| format!(" part {}/{}", p.index + 1, p.count))
+                .unwrap_or_default();
+            format!("TABLE DATA {}.{}{part}", s.schema, s.table)
+        }
+    }
 }
 
 /// Session settings for restore workers, as `name=value`; the user's override the defaults.
