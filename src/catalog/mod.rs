@@ -69,27 +69,60 @@ pub struct Catalog {
     pub depends: Vec<Depend>,
 }
 
-/// Reads the catalog. Call it inside the snapshot transaction; it changes
-/// `search_path` for the rest of that transaction only (`set_config(.., true)`).
-pub async fn load(client: &tokio_postgres::Client) -> Result<Catalog, CatalogError> {
-    client
-        .execute("SELECT pg_catalog.set_config('search_path', '', true)", &[])
-        .await
-        .map_err(|e| CatalogError::query("session settings", e))?;
-    let relations = relations::load(client).await?;
-    let sequences = sequences::load(client).await?;
+/// Reads the catalog. Every client must be inside a transaction on the same
+/// snapshot (the leader's, or one that imported it) with an empty
+/// `search_path`; the queries are spread over them and run concurrently.
+pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, CatalogError> {
+    assert!(
+        !clients.is_empty(),
+        "catalog::load needs at least one client"
+    );
+    let c = |i: usize| clients[i % clients.len()];
+    for client in clients {
+        client
+            .execute("SELECT pg_catalog.set_config('search_path', '', true)", &[])
+            .await
+            .map_err(|e| CatalogError::query("session settings", e))?;
+    }
+    // The heaviest queries (relations with columns, pg_depend, indexes,
+    // constraints) go to different connections first.
+    let (
+        relations,
+        depends,
+        indexes,
+        constraints,
+        sequences,
+        namespaces,
+        types,
+        user_types,
+        functions,
+        triggers,
+        comments,
+    ) = tokio::try_join!(
+        relations::load(c(0), c(5)),
+        depends::load(c(1)),
+        indexes::load(c(2)),
+        constraints::load(c(3)),
+        sequences::load(c(4)),
+        namespaces::load(c(5)),
+        types::load_all(c(4)),
+        types::load_user(c(5)),
+        functions::load(c(3)),
+        triggers::load(c(2)),
+        comments::load(c(1)),
+    )?;
     Ok(Catalog {
-        namespaces: namespaces::load(client).await?,
-        types: types::load_all(client).await?,
-        user_types: types::load_user(client).await?,
-        functions: functions::load(client).await?,
+        namespaces,
+        types,
+        user_types,
+        functions,
         sequences,
         relations,
-        constraints: constraints::load(client).await?,
-        indexes: indexes::load(client).await?,
-        triggers: triggers::load(client).await?,
-        comments: comments::load(client).await?,
-        depends: depends::load(client).await?,
+        constraints,
+        indexes,
+        triggers,
+        comments,
+        depends,
     })
 }
 
@@ -111,10 +144,17 @@ async fn query(
     what: &'static str,
     sql: &str,
 ) -> Result<Vec<tokio_postgres::Row>, CatalogError> {
-    client
+    let started = std::time::Instant::now();
+    let rows = client
         .query(sql, &[])
         .await
-        .map_err(|e| CatalogError::query(what, e))
+        .map_err(|e| CatalogError::query(what, e))?;
+    tracing::debug!(
+        rows = rows.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "catalog: {what}"
+    );
+    Ok(rows)
 }
 
 /// Reads column `idx` of a row, naming `what` in the error if decoding fails.

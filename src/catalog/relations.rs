@@ -43,9 +43,6 @@ pub struct Relation {
     pub owner: String,
     pub kind: RelKind,
     pub unlogged: bool,
-    /// Blocks in the main fork now (`pg_relation_size / block_size`): the size
-    /// estimate for scheduling and the page range for splitting into ctid ranges.
-    pub pages: i64,
     /// `reloptions` as `name=value` strings.
     pub options: Vec<String>,
     /// `pg_get_expr(relpartbound)` of a partition (`FOR VALUES ...` / `DEFAULT`).
@@ -61,14 +58,16 @@ pub struct Relation {
     pub columns: Vec<Column>,
 }
 
-pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Relation>, CatalogError> {
+/// Relations with their columns; the two queries run concurrently on `client`
+/// and `columns_client` (which may be the same connection).
+pub(super) async fn load(
+    client: &tokio_postgres::Client,
+    columns_client: &tokio_postgres::Client,
+) -> Result<Vec<Relation>, CatalogError> {
     const WHAT: &str = "tables and views";
     let sql = format!(
         "SELECT c.oid, n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text, \
           c.relkind::text, c.relpersistence = 'u', \
-          CASE WHEN c.relkind IN ('r', 'm') \
-               THEN pg_catalog.pg_relation_size(c.oid) / current_setting('block_size')::int8 \
-               ELSE 0::int8 END, \
           COALESCE(c.reloptions, '{{}}'::text[]), \
           CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, \
           CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \
@@ -81,7 +80,8 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Relation
          ORDER BY c.oid",
         not_extension_member("pg_class", "c.oid")
     );
-    let rows = query(client, WHAT, &sql).await?;
+    let (rows, columns) =
+        tokio::try_join!(query(client, WHAT, &sql), load_columns(columns_client))?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let kind: String = get(r, WHAT, 4)?;
@@ -97,18 +97,17 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Relation
                 _ => RelKind::Table,
             },
             unlogged: get(r, WHAT, 5)?,
-            pages: get(r, WHAT, 6)?,
-            options: get(r, WHAT, 7)?,
-            partition_bound: get(r, WHAT, 8)?,
-            partition_key: get(r, WHAT, 9)?,
-            view_def: get(r, WHAT, 10)?,
-            populated: get(r, WHAT, 11)?,
-            parents: get(r, WHAT, 12)?,
+            options: get(r, WHAT, 6)?,
+            partition_bound: get(r, WHAT, 7)?,
+            partition_key: get(r, WHAT, 8)?,
+            view_def: get(r, WHAT, 9)?,
+            populated: get(r, WHAT, 10)?,
+            parents: get(r, WHAT, 11)?,
             columns: Vec::new(),
         });
     }
     // Both lists are in relation oid order: attach columns in one pass.
-    let mut columns = load_columns(client).await?.into_iter().peekable();
+    let mut columns = columns.into_iter().peekable();
     for rel in &mut out {
         while columns.next_if(|(oid, _)| *oid < rel.oid).is_some() {}
         while let Some((_, col)) = columns.next_if(|(oid, _)| *oid == rel.oid) {

@@ -149,8 +149,7 @@ pub(super) async fn load_user(
         collation_name("NULLIF(r.rngcollation, 0)"),
         not_extension_member("pg_type", "t.oid")
     );
-    let rows = query(client, WHAT, &sql).await?;
-    let attrs = load_composite_attrs(client).await?;
+    let (rows, attrs) = tokio::try_join!(query(client, WHAT, &sql), load_composite_attrs(client))?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let typtype: String = get(r, WHAT, 4)?;

@@ -115,6 +115,7 @@ fn work_items(tables: &[TableCopy], split_blocks: u64) -> Vec<WorkItem> {
 }
 
 /// What a worker learned about one stream.
+#[derive(Debug)]
 struct StreamStats {
     id: StreamId,
     table: TableCopy,
@@ -123,6 +124,21 @@ struct StreamStats {
     raw_bytes: u64,
     rows: u64,
     crc32: u32,
+}
+
+impl StreamStats {
+    /// The stream of an empty table: no frames, no rows.
+    fn empty(item: WorkItem) -> StreamStats {
+        StreamStats {
+            id: item.id,
+            table: item.table,
+            part: item.part,
+            frames: 0,
+            raw_bytes: 0,
+            rows: 0,
+            crc32: crc32fast::Hasher::new().finalize(),
+        }
+    }
 }
 
 /// Shared state of the workers.
@@ -154,9 +170,18 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         .map_err(|e| PgError::query("could not export the snapshot", &e))?
         .get(0);
     let facts = session::server_facts(&leader).await?;
-    let catalog = crate::catalog::load(&leader).await?;
-    let plan = schema::build(&catalog)?;
+    // Workers import the snapshot now, so the catalog can be read over all
+    // connections at once.
+    let workers = futures_util::future::try_join_all(
+        (0..opts.jobs).map(|n| open_worker(&opts.conn, n, &snapshot)),
+    )
+    .await?;
+    let mut clients: Vec<&Client> = vec![&leader];
+    clients.extend(workers.iter().map(|(c, _)| c));
+    let catalog = crate::catalog::load(&clients).await?;
+    let mut plan = schema::build(&catalog)?;
     lock_tables(&leader, &plan.tables).await?;
+    refresh_sizes(&leader, &mut plan.tables).await?;
     tracing::info!(
         database = %facts.database,
         server = %facts.server_version,
@@ -207,7 +232,7 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
     let mut items = work_items(&plan.tables, split_blocks);
     items.sort_by(|a, b| b.blocks().cmp(&a.blocks()).then(a.id.cmp(&b.id)));
     let shared = Arc::new(Shared {
-        queue: Mutex::new(items.into()),
+        queue: Mutex::new(VecDeque::new()),
         permits: Arc::new(Semaphore::new(2 * opts.jobs + 2)),
         frames: Mutex::new(Some(tx)),
         writer_failed,
@@ -215,7 +240,20 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         chunk: opts.chunk_size,
     });
 
-    let stats = run_workers(opts, &snapshot, &shared).await;
+    let mut stats = Vec::new();
+    let mut queue = VecDeque::new();
+    for item in items {
+        if item.table.relpages == 0 {
+            stats.push(StreamStats::empty(item));
+        } else {
+            queue.push_back(item);
+        }
+    }
+    *shared.queue.lock().expect("queue lock") = queue;
+    let stats = run_workers(workers, &shared).await.map(|mut copied| {
+        stats.append(&mut copied);
+        stats
+    });
     // Close our sender: the writer stops once every in-flight frame is written.
     shared.frames.lock().expect("frames lock").take();
     let written = tokio::task::spawn_blocking(move || writer_thread.join())
@@ -313,17 +351,51 @@ async fn lock_tables(client: &Client, tables: &[TableCopy]) -> Result<(), Error>
     Ok(())
 }
 
-async fn run_workers(
-    opts: &BackupOptions,
+/// Opens worker connection `n` and imports the leader's snapshot.
+async fn open_worker(
+    conn: &ConnParams,
+    n: usize,
     snapshot: &str,
+) -> Result<(Client, CloseReason), Error> {
+    let (client, closed) = conn.connect_watched(&format!("pgsnap worker {n}")).await?;
+    session::setup_reader(&client).await?;
+    let begin = format!(
+        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {}",
+        quote::literal(snapshot)
+    );
+    exec(&client, &begin, "import the snapshot").await?;
+    Ok((client, closed))
+}
+
+/// Re-reads every table's size now that it is locked. A table whose main fork
+/// is empty under the lock has no rows in the snapshot either (what a COPY
+/// would read is that same file), so it needs no COPY at all.
+async fn refresh_sizes(client: &Client, tables: &mut [TableCopy]) -> Result<(), Error> {
+    let schemas: Vec<&str> = tables.iter().map(|t| t.schema.as_str()).collect();
+    let names: Vec<&str> = tables.iter().map(|t| t.table.as_str()).collect();
+    let rows = client
+        .query(
+            "SELECT pg_catalog.pg_relation_size(pg_catalog.format('%I.%I', s, t)::pg_catalog.regclass) \
+                    / current_setting('block_size')::int8 \
+             FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(s, t, i) ORDER BY i",
+            &[&schemas, &names],
+        )
+        .await
+        .map_err(|e| PgError::query("could not read table sizes", &e))?;
+    for (t, r) in tables.iter_mut().zip(rows) {
+        t.relpages = r.get(0);
+    }
+    Ok(())
+}
+
+async fn run_workers(
+    workers: Vec<(Client, CloseReason)>,
     shared: &Arc<Shared>,
 ) -> Result<Vec<StreamStats>, Error> {
     let mut set = JoinSet::new();
-    for n in 0..opts.jobs {
-        let conn = opts.conn.clone();
+    for (client, closed) in workers {
         let shared = Arc::clone(shared);
-        let snapshot = snapshot.to_string();
-        set.spawn(async move { worker(n, conn, snapshot, shared).await });
+        set.spawn(async move { worker(client, closed, shared).await });
     }
     let mut all = Vec::new();
     while let Some(res) = set.join_next().await {
@@ -343,18 +415,10 @@ async fn run_workers(
 }
 
 async fn worker(
-    n: usize,
-    conn: ConnParams,
-    snapshot: String,
+    client: Client,
+    closed: CloseReason,
     shared: Arc<Shared>,
 ) -> Result<Vec<StreamStats>, Error> {
-    let (client, closed) = conn.connect_watched(&format!("pgsnap worker {n}")).await?;
-    session::setup_reader(&client).await?;
-    let begin = format!(
-        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {}",
-        quote::literal(&snapshot)
-    );
-    exec(&client, &begin, "import the snapshot").await?;
     let mut out = Vec::new();
     loop {
         let next = shared.queue.lock().expect("queue lock").pop_front();

@@ -49,7 +49,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) -> Vec<(usize, TableCopy)> {
                 } else {
                     CopyFormat::Text
                 },
-                relpages: rel.pages,
+                relpages: 0,
             },
         ));
     }

@@ -60,8 +60,10 @@ pub struct TableCopy {
     pub columns: Vec<String>,
     /// Binary unless a column's values would embed type OIDs of this database.
     pub format: CopyFormat,
-    /// Blocks in the table's main fork at the snapshot's start: the size for
-    /// largest-first scheduling, and the page range for splitting into ctid ranges.
+    /// Blocks in the table's main fork: the size for largest-first scheduling
+    /// and the range for splitting into ctid ranges. The catalog does not
+    /// know it; the backup fills it in once the table is locked
+    /// (`pg_relation_size` is not transactional).
     pub relpages: i64,
 }
 
