@@ -1,5 +1,6 @@
-//! Codec throughput on realistic COPY data, no database needed:
-//! frame encode/decode at zstd levels 1 and 3, and the COPY scanner.
+//! Codec throughput on realistic COPY data, no database needed: frame
+//! encode/decode at zstd levels 1, 3 and 6, the CRC-32 every frame and stream
+//! carries, and the COPY scanner.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pgsnap::format::toc::CopyFormat;
@@ -44,7 +45,7 @@ fn frames(c: &mut Criterion) {
     let mut g = c.benchmark_group("frame");
     g.throughput(Throughput::Bytes(raw.len() as u64));
     g.sample_size(20);
-    for level in [1, 3] {
+    for level in [1, 3, 6] {
         g.bench_with_input(BenchmarkId::new("encode", level), &raw, |b, raw| {
             b.iter(|| encode_frame(1, 0, raw, level).unwrap())
         });
@@ -54,6 +55,14 @@ fn frames(c: &mut Criterion) {
             b.iter(|| decode_payload(&h, &f.bytes[FRAME_HEADER_LEN..]).unwrap())
         });
     }
+    g.finish();
+}
+
+fn checksum(c: &mut Criterion) {
+    let raw = copy_data();
+    let mut g = c.benchmark_group("checksum");
+    g.throughput(Throughput::Bytes(raw.len() as u64));
+    g.bench_function("crc32", |b| b.iter(|| crc32fast::hash(&raw)));
     g.finish();
 }
 
@@ -75,5 +84,5 @@ fn scanner(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, frames, scanner);
+criterion_group!(benches, frames, checksum, scanner);
 criterion_main!(benches);
