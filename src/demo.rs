@@ -101,6 +101,7 @@ async fn cycle(
         level: 1,
         chunk_size: DEFAULT_CHUNK,
         split_bytes: 128 << 20,
+        lock_wait: None,
     })
     .await?;
     println!(

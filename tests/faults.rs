@@ -68,3 +68,76 @@ async fn terminated_worker_fails_backup_and_leaves_no_file() {
     assert!(msg.contains("no archive was written"), "{msg}");
     assert!(dir.files().is_empty(), "left behind: {:?}", dir.files());
 }
+
+#[tokio::test]
+async fn lock_wait_timeout_fails_fast_and_names_the_blocker() {
+    let src = TestDb::new("lockwait").await;
+    src.exec("CREATE TABLE free (id int); CREATE TABLE locked (id int); INSERT INTO locked VALUES (1);").await;
+    let holder = src.client().await;
+    holder.batch_execute("SET application_name = 'the migration'; BEGIN; LOCK TABLE locked IN ACCESS EXCLUSIVE MODE").await.unwrap();
+    let dir = Scratch::new("lockwait");
+    let file = dir.path("never.pgsnap");
+    let started = Instant::now();
+    let out = pgsnap(&["backup", "-d", &src.conninfo(), "-f", path_str(&file), "--lock-wait-timeout", "1s"]);
+    assert!(started.elapsed() < Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let msg = stderr(&out);
+    assert!(msg.contains("--lock-wait-timeout (1 s)"), "{msg}");
+    assert!(msg.contains("table public.locked is locked ACCESS EXCLUSIVE by pid"), "{msg}");
+    assert!(msg.contains("the migration"), "{msg}");
+    assert!(dir.files().is_empty(), "left behind: {:?}", dir.files());
+    holder.batch_execute("COMMIT").await.unwrap();
+    ok(&pgsnap(&["backup", "-d", &src.conninfo(), "-f", path_str(&file), "--lock-wait-timeout", "1s"]));
+}
+
+/// pgbench's TPC-B-like transactions keep four sums equal; a backup whose
+/// workers read different snapshots would break that on the copy.
+#[tokio::test]
+async fn backup_under_concurrent_writes_is_one_consistent_snapshot() {
+    let src = TestDb::new("pgbench").await;
+    let bin = src.cluster.bindir().to_path_buf();
+    let pgbench = |args: &[&str]| {
+        std::process::Command::new(bin.join("pgbench"))
+            .args(args)
+            .arg("-d")
+            .arg(src.conninfo())
+            .output()
+            .expect("run pgbench")
+    };
+    let init = pgbench(&["-i", "-q", "-s", "4"]);
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    let load = std::process::Command::new(bin.join("pgbench"))
+        .args(["-c", "6", "-j", "2", "-T", "12", "-n", "-d", &src.conninfo()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let dir = Scratch::new("pgbench");
+    let mut restored = Vec::new();
+    for i in 0..3 {
+        let file = dir.path(&format!("b{i}.pgsnap"));
+        ok(&pgsnap(&["backup", "-d", &src.conninfo(), "-f", path_str(&file), "-j", "4", "--split-mib", "1"]));
+        let target = src.sibling(&format!("copy{i}"));
+        ok(&pgsnap(&["restore", "-d", &src.cluster.conninfo(&target), "--create", "-j", "4", path_str(&file)]));
+        restored.push(target);
+    }
+    let out = load.wait_with_output().unwrap();
+    assert!(out.status.success(), "pgbench: {}", String::from_utf8_lossy(&out.stderr));
+    for target in restored {
+        let c = connect(&src.cluster, &target).await;
+        let row = c
+            .query_one(
+                "SELECT (SELECT sum(abalance) FROM pgbench_accounts)::int8, (SELECT sum(tbalance) FROM pgbench_tellers)::int8, \
+                        (SELECT sum(bbalance) FROM pgbench_branches)::int8, (SELECT coalesce(sum(delta), 0) FROM pgbench_history)::int8, \
+                        (SELECT count(*) FROM pgbench_history)",
+                &[],
+            )
+            .await
+            .unwrap();
+        let sums: Vec<i64> = (0..4).map(|i| row.get(i)).collect();
+        let history: i64 = row.get(4);
+        assert!(history > 0, "{target}: the backup ran before any pgbench transaction");
+        assert!(sums.iter().all(|s| *s == sums[0]), "{target}: inconsistent copy, sums {sums:?}");
+    }
+}

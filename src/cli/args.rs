@@ -82,6 +82,10 @@ pub struct BackupArgs {
     /// (PostgreSQL 14+); 0 never splits.
     #[arg(long = "split-mib", default_value_t = 128)]
     pub split_mib: u64,
+    /// Fail instead of waiting longer than this for a table lock (e.g. 30s, 500ms,
+    /// or plain milliseconds as in pg_dump); by default wait.
+    #[arg(long = "lock-wait-timeout", value_name = "DURATION")]
+    pub lock_wait_timeout: Option<String>,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,

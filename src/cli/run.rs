@@ -1,7 +1,7 @@
 //! Validates flags into engine options, runs the command, prints its report.
 //! Returns the process exit code.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::args::{BackupArgs, Cli, Command, ConnFlags, ListArgs, RestoreArgs, VerifyArgs};
 use crate::engine::{self, BackupOptions, Error, Output, RestoreOptions};
@@ -79,6 +79,11 @@ fn backup_options(a: &BackupArgs) -> Result<BackupOptions, Error> {
         level: a.level,
         chunk_size: chunk,
         split_bytes: a.split_mib.saturating_mul(1 << 20),
+        lock_wait: a
+            .lock_wait_timeout
+            .as_deref()
+            .map(parse_duration)
+            .transpose()?,
     })
 }
 
@@ -206,6 +211,31 @@ async fn shutdown_signal() -> &'static str {
     }
 }
 
+/// `500ms`, `30s`, `2min`, `1h`, or a plain number of milliseconds (pg_dump's form).
+fn parse_duration(s: &str) -> Result<Duration, Error> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| Error::usage(format!("invalid duration {s:?}: use e.g. 500ms, 30s, 2min")))?;
+    let ms = match unit.trim() {
+        "" | "ms" => n,
+        "s" => n * 1000,
+        "min" | "m" => n * 60_000,
+        "h" => n * 3_600_000,
+        other => {
+            return Err(Error::usage(format!(
+                "invalid duration unit {other:?} in {s:?}: use ms, s, min or h"
+            )))
+        }
+    };
+    if ms == 0 {
+        return Err(Error::usage("a duration must be positive"));
+    }
+    Ok(Duration::from_millis(ms))
+}
+
 /// `YYYYMMDD_HHMMSS` in UTC.
 pub fn utc_stamp(t: SystemTime) -> String {
     let secs = t
@@ -234,7 +264,15 @@ pub fn utc_stamp(t: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+
+    #[test]
+    fn durations_parse_like_postgres_settings() {
+        assert_eq!(parse_duration("1500").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("2min").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+    }
 
     #[test]
     fn stamps_are_utc_civil_time() {

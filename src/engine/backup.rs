@@ -19,6 +19,7 @@ use bytes::BytesMut;
 use futures_util::StreamExt;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::Client;
 
 use super::Error;
@@ -50,6 +51,8 @@ pub struct BackupOptions {
     /// Tables larger than this are read as several ctid ranges of about this
     /// size, in parallel (PostgreSQL 14 and later); 0 never splits.
     pub split_bytes: u64,
+    /// Give up when a table lock is not granted within this time; `None` waits.
+    pub lock_wait: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -180,7 +183,7 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
     clients.extend(workers.iter().map(|(c, _)| c));
     let catalog = crate::catalog::load(&clients).await?;
     let mut plan = schema::build(&catalog)?;
-    lock_tables(&leader, &plan.tables).await?;
+    lock_tables(&leader, &plan.tables, opts.lock_wait).await?;
     refresh_sizes(&leader, &mut plan.tables).await?;
     tracing::info!(
         database = %facts.database,
@@ -338,17 +341,110 @@ async fn exec(client: &Client, sql: &str, what: &str) -> Result<(), Error> {
 }
 
 /// Takes ACCESS SHARE locks on every table we copy, as pg_dump does, so no
-/// table can be dropped or rewritten under the backup.
-async fn lock_tables(client: &Client, tables: &[TableCopy]) -> Result<(), Error> {
+/// table can be dropped or rewritten under the backup. With a lock wait
+/// timeout, a table held (or about to be taken) by an ACCESS EXCLUSIVE lock
+/// fails the backup after that long, naming the table and the session that
+/// holds it, instead of queueing indefinitely.
+async fn lock_tables(
+    client: &Client,
+    tables: &[TableCopy],
+    wait: Option<Duration>,
+) -> Result<(), Error> {
+    if let Some(w) = wait {
+        let ms = w.as_millis().max(1).to_string();
+        client
+            .execute(
+                "SELECT pg_catalog.set_config('lock_timeout', $1, true)",
+                &[&ms],
+            )
+            .await
+            .map_err(|e| PgError::query("could not set lock_timeout", &e))?;
+    }
     for batch in tables.chunks(500) {
         let names: Vec<String> = batch
             .iter()
             .map(|t| quote::qualified(&t.schema, &t.table))
             .collect();
-        let sql = format!("LOCK TABLE {} IN ACCESS SHARE MODE", names.join(", "));
-        exec(client, &sql, "lock the tables to back up").await?;
+        let sql = format!(
+            "SAVEPOINT pgsnap_lock; LOCK TABLE {} IN ACCESS SHARE MODE; RELEASE SAVEPOINT pgsnap_lock",
+            names.join(", ")
+        );
+        if let Err(e) = client.batch_execute(&sql).await {
+            if e.code() != Some(&SqlState::LOCK_NOT_AVAILABLE) {
+                return Err(PgError::query("could not lock the tables to back up", &e).into());
+            }
+            exec(
+                client,
+                "ROLLBACK TO SAVEPOINT pgsnap_lock",
+                "recover from the lock timeout",
+            )
+            .await?;
+            let blockers = lock_holders(client, &names).await.unwrap_or_default();
+            return Err(Error::failed(format!(
+                "could not lock the tables to back up within --lock-wait-timeout ({}): {}; \
+                 a conflicting ACCESS EXCLUSIVE lock (ALTER TABLE, DROP, TRUNCATE, VACUUM FULL, \
+                 REINDEX, CLUSTER) is held or queued; retry later or raise the timeout",
+                humanize(wait.unwrap_or_default()),
+                if blockers.is_empty() {
+                    "lock timeout".to_string()
+                } else {
+                    blockers.join("; ")
+                }
+            )));
+        }
     }
+    client
+        .batch_execute("SELECT pg_catalog.set_config('lock_timeout', '0', true)")
+        .await
+        .map_err(|e| PgError::query("could not reset lock_timeout", &e))?;
     Ok(())
+}
+
+/// Who holds or waits for a conflicting lock on any of `names`.
+async fn lock_holders(
+    client: &Client,
+    names: &[String],
+) -> Result<Vec<String>, tokio_postgres::Error> {
+    let rows = client
+        .query(
+            "SELECT l.relation::pg_catalog.regclass::text, l.pid, l.granted, \
+                    coalesce(a.application_name, ''), left(coalesce(a.query, ''), 80) \
+             FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' \
+               AND l.relation = ANY (SELECT pg_catalog.to_regclass(n)::pg_catalog.oid FROM unnest($1::text[]) n) \
+             ORDER BY l.granted DESC, l.pid",
+            &[&names],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let (table, pid, granted): (String, i32, bool) = (r.get(0), r.get(1), r.get(2));
+            let (app, query): (String, String) = (r.get(3), r.get(4));
+            format!(
+                "table {table} is {} ACCESS EXCLUSIVE by pid {pid}{}{}",
+                if granted { "locked" } else { "waiting for" },
+                if app.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({app})")
+                },
+                if query.is_empty() {
+                    String::new()
+                } else {
+                    format!(", query: {query}")
+                }
+            )
+        })
+        .collect())
+}
+
+fn humanize(d: Duration) -> String {
+    if d.as_millis() % 1000 == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{} ms", d.as_millis())
+    }
 }
 
 /// Opens worker connection `n` and imports the leader's snapshot.
