@@ -72,22 +72,44 @@ async fn terminated_worker_fails_backup_and_leaves_no_file() {
 #[tokio::test]
 async fn lock_wait_timeout_fails_fast_and_names_the_blocker() {
     let src = TestDb::new("lockwait").await;
-    src.exec("CREATE TABLE free (id int); CREATE TABLE locked (id int); INSERT INTO locked VALUES (1);").await;
+    src.exec(
+        "CREATE TABLE free (id int); CREATE TABLE locked (id int); INSERT INTO locked VALUES (1);",
+    )
+    .await;
     let holder = src.client().await;
     holder.batch_execute("SET application_name = 'the migration'; BEGIN; LOCK TABLE locked IN ACCESS EXCLUSIVE MODE").await.unwrap();
     let dir = Scratch::new("lockwait");
     let file = dir.path("never.pgsnap");
     let started = Instant::now();
-    let out = pgsnap(&["backup", "-d", &src.conninfo(), "-f", path_str(&file), "--lock-wait-timeout", "1s"]);
+    let out = pgsnap(&[
+        "backup",
+        "-d",
+        &src.conninfo(),
+        "-f",
+        path_str(&file),
+        "--lock-wait-timeout",
+        "1s",
+    ]);
     assert!(started.elapsed() < Duration::from_secs(30));
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let msg = stderr(&out);
     assert!(msg.contains("--lock-wait-timeout (1 s)"), "{msg}");
-    assert!(msg.contains("table public.locked is locked ACCESS EXCLUSIVE by pid"), "{msg}");
+    assert!(
+        msg.contains("table public.locked is locked ACCESS EXCLUSIVE by pid"),
+        "{msg}"
+    );
     assert!(msg.contains("the migration"), "{msg}");
     assert!(dir.files().is_empty(), "left behind: {:?}", dir.files());
     holder.batch_execute("COMMIT").await.unwrap();
-    ok(&pgsnap(&["backup", "-d", &src.conninfo(), "-f", path_str(&file), "--lock-wait-timeout", "1s"]));
+    ok(&pgsnap(&[
+        "backup",
+        "-d",
+        &src.conninfo(),
+        "-f",
+        path_str(&file),
+        "--lock-wait-timeout",
+        "1s",
+    ]));
 }
 
 /// pgbench's TPC-B-like transactions keep four sums equal; a backup whose
@@ -105,9 +127,23 @@ async fn backup_under_concurrent_writes_is_one_consistent_snapshot() {
             .expect("run pgbench")
     };
     let init = pgbench(&["-i", "-q", "-s", "4"]);
-    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
     let load = std::process::Command::new(bin.join("pgbench"))
-        .args(["-c", "6", "-j", "2", "-T", "12", "-n", "-d", &src.conninfo()])
+        .args([
+            "-c",
+            "6",
+            "-j",
+            "2",
+            "-T",
+            "12",
+            "-n",
+            "-d",
+            &src.conninfo(),
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -117,13 +153,35 @@ async fn backup_under_concurrent_writes_is_one_consistent_snapshot() {
     let mut restored = Vec::new();
     for i in 0..3 {
         let file = dir.path(&format!("b{i}.pgsnap"));
-        ok(&pgsnap(&["backup", "-d", &src.conninfo(), "-f", path_str(&file), "-j", "4", "--split-mib", "1"]));
+        ok(&pgsnap(&[
+            "backup",
+            "-d",
+            &src.conninfo(),
+            "-f",
+            path_str(&file),
+            "-j",
+            "4",
+            "--split-mib",
+            "1",
+        ]));
         let target = src.sibling(&format!("copy{i}"));
-        ok(&pgsnap(&["restore", "-d", &src.cluster.conninfo(&target), "--create", "-j", "4", path_str(&file)]));
+        ok(&pgsnap(&[
+            "restore",
+            "-d",
+            &src.cluster.conninfo(&target),
+            "--create",
+            "-j",
+            "4",
+            path_str(&file),
+        ]));
         restored.push(target);
     }
     let out = load.wait_with_output().unwrap();
-    assert!(out.status.success(), "pgbench: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "pgbench: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for target in restored {
         let c = connect(&src.cluster, &target).await;
         let row = c
@@ -137,7 +195,134 @@ async fn backup_under_concurrent_writes_is_one_consistent_snapshot() {
             .unwrap();
         let sums: Vec<i64> = (0..4).map(|i| row.get(i)).collect();
         let history: i64 = row.get(4);
-        assert!(history > 0, "{target}: the backup ran before any pgbench transaction");
-        assert!(sums.iter().all(|s| *s == sums[0]), "{target}: inconsistent copy, sums {sums:?}");
+        assert!(
+            history > 0,
+            "{target}: the backup ran before any pgbench transaction"
+        );
+        assert!(
+            sums.iter().all(|s| *s == sums[0]),
+            "{target}: inconsistent copy, sums {sums:?}"
+        );
     }
+}
+
+/// A tmpfs of 4 MiB, unmounted on drop. Mounting needs root, which the test
+/// machines have; without it this test fails rather than skipping in silence.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn new(dir: &std::path::Path) -> SmallDisk {
+        let mnt = dir.join("small-disk");
+        std::fs::create_dir_all(&mnt).unwrap();
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+            .arg(&mnt)
+            .output()
+            .expect("run mount");
+        assert!(
+            out.status.success(),
+            "the disk-full test mounts a small tmpfs and needs root: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        SmallDisk(mnt)
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[tokio::test]
+async fn full_disk_fails_clearly_and_leaves_nothing() {
+    let src = TestDb::new("diskfull").await;
+    src.exec("CREATE TABLE t AS SELECT i, md5(i::text) || md5((i * 7)::text) AS v FROM generate_series(1, 200000) i;").await;
+    let dir = Scratch::new("diskfull");
+    let disk = SmallDisk::new(&dir.0);
+    let file = disk.0.join("full.pgsnap");
+    let out = pgsnap(&[
+        "backup",
+        "-d",
+        &src.conninfo(),
+        "-f",
+        path_str(&file),
+        "-Z",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let msg = stderr(&out);
+    assert!(msg.contains("No space left on device"), "{msg}");
+    assert!(msg.contains("no archive was written"), "{msg}");
+    let left: Vec<_> = std::fs::read_dir(&disk.0).unwrap().collect();
+    assert!(left.is_empty(), "left behind on the full disk: {left:?}");
+}
+
+#[tokio::test]
+async fn server_restart_during_backup_fails_and_leaves_no_file() {
+    use pgsnap::cluster::{find_bindir, Cluster};
+    let bindir = find_bindir(
+        std::env::var_os("PGSNAP_PG_BINDIR")
+            .map(std::path::PathBuf::from)
+            .as_deref(),
+    )
+    .unwrap();
+    let mut cluster = Cluster::start(&bindir).unwrap();
+    connect(&cluster, "postgres")
+        .await
+        .batch_execute("CREATE DATABASE restartdb")
+        .await
+        .unwrap();
+    connect(&cluster, "restartdb")
+        .await
+        .batch_execute(
+            "CREATE TABLE big (id int, a text, b text);
+             INSERT INTO big SELECT i, md5(i::text), repeat(md5(i::text), 4) FROM generate_series(1, 400000) i;",
+        )
+        .await
+        .unwrap();
+    let dir = Scratch::new("restart");
+    let file = dir.path("never.pgsnap");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgsnap"))
+        .args([
+            "backup",
+            "-d",
+            &cluster.conninfo("restartdb"),
+            "-f",
+            path_str(&file),
+            "-Z",
+            "19",
+            "--chunk-kib",
+            "256",
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let admin = connect(&cluster, "postgres").await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let copying: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgsnap worker%' AND query LIKE 'COPY%big%'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if copying > 0 || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    drop(admin);
+    cluster.reconfigure("", None).expect("restart the server");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let msg = stderr(&out);
+    assert!(msg.contains("backup of table public.big failed"), "{msg}");
+    assert!(
+        msg.contains("terminating connection") || msg.contains("the server ended the connection"),
+        "{msg}"
+    );
+    assert!(dir.files().is_empty(), "left behind: {:?}", dir.files());
 }
