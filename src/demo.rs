@@ -130,6 +130,7 @@ async fn cycle(
         create: true,
         clean: false,
         settings: engine::restore_settings(&[]),
+        single_transaction: false,
     })
     .await?;
     println!(

@@ -132,6 +132,11 @@ async fn restore_of_damaged_archive_fails_and_names_the_table() {
     let out = pgsnap(&["restore", "-d", &target.conninfo(), path_str(&damaged)]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("shop.orders"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is left partly restored"),
+        "{}",
+        stderr(&out)
+    );
     // Nothing of the damaged table was committed.
     let n: i64 = target
         .client()
@@ -141,4 +146,64 @@ async fn restore_of_damaged_archive_fails_and_names_the_table() {
         .unwrap()
         .get(0);
     assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn single_transaction_restore_of_damaged_archive_commits_nothing() {
+    let dir = Scratch::new("single");
+    let file = small_archive(&dir).await;
+    let target = TestDb::new("single_target").await;
+    // Intact: everything arrives in one transaction.
+    ok(&pgsnap(&[
+        "restore",
+        "-d",
+        &target.conninfo(),
+        "--single-transaction",
+        path_str(&file),
+    ]));
+    let n: i64 = target
+        .client()
+        .await
+        .query_one("SELECT count(*) FROM shop.orders", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 20000);
+
+    let mut bytes = std::fs::read(&file).unwrap();
+    let reader = ArchiveReader::open(&file).unwrap();
+    let s = reader
+        .toc()
+        .streams
+        .iter()
+        .find(|s| s.table == "tags")
+        .unwrap();
+    let f = s.frames[0];
+    bytes[(f.offset + 40) as usize] ^= 0xff;
+    drop(reader);
+    let damaged = dir.path("damaged.pgsnap");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let empty = TestDb::new("single_empty").await;
+    let out = pgsnap(&["restore", "-d", &empty.conninfo(), "-1", path_str(&damaged)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("shop.tags"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was committed"),
+        "{}",
+        stderr(&out)
+    );
+    let schemas: i64 = empty
+        .client()
+        .await
+        .query_one(
+            "SELECT count(*) FROM pg_namespace WHERE nspname = 'shop'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        schemas, 0,
+        "a failed --single-transaction restore left objects behind"
+    );
 }

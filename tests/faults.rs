@@ -39,8 +39,9 @@ async fn terminated_worker_fails_backup_and_leaves_no_file() {
         killed = admin
             .query_one(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-                 WHERE application_name LIKE 'pgsnap worker%' AND query LIKE 'COPY%big%' AND state = 'active'",
-                &[],
+                 WHERE datname = $1 AND application_name LIKE 'pgsnap worker%' \
+                   AND query LIKE 'COPY%big%' AND state = 'active'",
+                &[&src.name],
             )
             .await
             .unwrap()
@@ -325,4 +326,72 @@ async fn server_restart_during_backup_fails_and_leaves_no_file() {
         "{msg}"
     );
     assert!(dir.files().is_empty(), "left behind: {:?}", dir.files());
+}
+
+#[tokio::test]
+async fn terminated_restore_worker_names_the_table_and_the_target_state() {
+    let src = TestDb::new("rterm").await;
+    src.exec(
+        "CREATE TABLE big (id int, a text, b text);
+         INSERT INTO big SELECT i, md5(i::text), repeat(md5(i::text), 4) FROM generate_series(1, 300000) i;",
+    )
+    .await;
+    let dir = Scratch::new("rterm");
+    let file = dir.path("r.pgsnap");
+    ok(&pgsnap(&[
+        "backup",
+        "-d",
+        &src.conninfo(),
+        "-f",
+        path_str(&file),
+        "--chunk-kib",
+        "64",
+    ]));
+    for single in [false, true] {
+        let target = src.sibling(if single { "single" } else { "parallel" });
+        let mut args = vec!["restore", "-d"];
+        let conn = src.cluster.conninfo(&target);
+        args.push(&conn);
+        args.extend(["--create", path_str(&file)]);
+        if single {
+            args.push("--single-transaction");
+        }
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgsnap"))
+            .args(&args)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let admin = connect(&src.cluster, "postgres").await;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut killed = 0i64;
+        while killed == 0 && Instant::now() < deadline {
+            killed = admin
+                .query_one(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                     WHERE datname = $1 AND query LIKE 'COPY%big%' AND state = 'active'",
+                    &[&target],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(killed, 1, "no COPY into big was seen: {}", stderr(&out));
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let msg = stderr(&out);
+        assert!(msg.contains("restore of table public.big failed"), "{msg}");
+        if single {
+            assert!(msg.contains("nothing was committed"), "{msg}");
+            let tables: i64 = connect(&src.cluster, &target)
+                .await
+                .query_one("SELECT count(*) FROM pg_class WHERE relname = 'big'", &[])
+                .await
+                .unwrap()
+                .get(0);
+            assert_eq!(tables, 0);
+        } else {
+            assert!(msg.contains("is left partly restored"), "{msg}");
+        }
+    }
 }

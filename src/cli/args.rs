@@ -111,6 +111,9 @@ pub struct RestoreArgs {
     /// synchronous_commit=off, maintenance_work_mem=256MB.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub settings: Vec<String>,
+    /// Restore everything in one transaction on one connection (all or nothing; -j is ignored).
+    #[arg(short = '1', long = "single-transaction")]
+    pub single_transaction: bool,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,

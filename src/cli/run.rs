@@ -135,12 +135,15 @@ async fn restore(a: RestoreArgs) -> Result<(), Error> {
         create: a.create,
         clean: a.clean,
         settings: engine::restore_settings(&overrides),
+        single_transaction: a.single_transaction,
     };
     let report = tokio::select! {
         r = engine::restore(&opts) => r?,
-        s = shutdown_signal() => return Err(Error::failed(format!(
-            "interrupted by {s}; the target database is partly restored: drop it, or restore again with --clean"
-        ))),
+        s = shutdown_signal() => return Err(Error::failed(if a.single_transaction {
+            format!("interrupted by {s}; nothing was committed (--single-transaction)")
+        } else {
+            format!("interrupted by {s}; the target database is partly restored: drop it, or restore again with --clean")
+        })),
     };
     tracing::info!(
         "restored {} into database {:?}: {} entries, {} tables, {} rows in {:.1} s",

@@ -39,6 +39,8 @@ pub struct RestoreOptions {
     pub clean: bool,
     /// Session settings for the workers (see [`restore_settings`]).
     pub settings: Vec<(String, String)>,
+    /// Restore everything in one transaction on one connection: all or nothing.
+    pub single_transaction: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +70,13 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
     }
     let client = opts.conn.connect("pgsnap restore").await?;
     session::setup_writer(&client).await?;
+    if opts.single_transaction {
+        if opts.jobs > 1 {
+            tracing::info!("--single-transaction restores on one connection; -j is ignored");
+        }
+        apply_settings(&client, &opts.settings).await?;
+        run_sql(&client, "BEGIN", "start the restore transaction").await?;
+    }
     if opts.clean {
         clean(&client, &toc.entries).await?;
     } else {
@@ -80,27 +89,27 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
         }
     }
 
-    let pre: Vec<&SchemaEntry> = toc
-        .entries
-        .iter()
-        .filter(|e| e.section == Section::PreData)
-        .collect();
-    for entry in &pre {
-        run_entry(&client, entry).await?;
+    let res = if opts.single_transaction {
+        restore_serially(&client, &reader).await
+    } else {
+        restore_parallel(opts, &client, &reader).await
+    };
+    match (res, opts.single_transaction) {
+        (Ok(()), false) => {}
+        (Ok(()), true) => run_sql(&client, "COMMIT", "commit the restore").await?,
+        (Err(e), true) => {
+            let _ = client.batch_execute("ROLLBACK").await;
+            return Err(e.note(format!(
+                "nothing was committed (--single-transaction): database {target:?} is as it was before the restore"
+            )));
+        }
+        (Err(e), false) => {
+            return Err(e.note(format!(
+            "database {target:?} is left partly restored: drop it and restore again, or restore \
+                 again with --clean (or use --single-transaction to restore all or nothing)"
+        )))
+        }
     }
-    tracing::info!(entries = pre.len(), "pre-data restored");
-
-    let plan = RestorePlan::build(toc);
-    run_plan(opts, &reader, plan).await?;
-    tracing::info!(streams = toc.streams.len(), "data and post-data restored");
-    for entry in toc
-        .entries
-        .iter()
-        .filter(|e| e.section == Section::Data && e.kind != ObjectKind::TableData)
-    {
-        run_entry(&client, entry).await?;
-    }
-
     Ok(RestoreReport {
         database: target,
         entries: toc.entries.len(),
@@ -109,6 +118,71 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
         raw_bytes: toc.streams.iter().map(|s| s.raw_bytes).sum(),
         elapsed: started.elapsed(),
     })
+}
+
+/// Pre-data in order, then data and post-data on N connections (see `plan`),
+/// then sequence values.
+async fn restore_parallel(
+    opts: &RestoreOptions,
+    client: &Client,
+    reader: &Arc<ArchiveReader>,
+) -> Result<(), Error> {
+    let toc = reader.toc();
+    for entry in toc.entries.iter().filter(|e| e.section == Section::PreData) {
+        run_entry(client, entry).await?;
+    }
+    tracing::info!("pre-data restored");
+    run_plan(opts, reader, RestorePlan::build(toc)).await?;
+    tracing::info!(streams = toc.streams.len(), "data and post-data restored");
+    for entry in sequence_sets(toc) {
+        run_entry(client, entry).await?;
+    }
+    Ok(())
+}
+
+/// Everything on one connection, in archive order, inside the caller's
+/// transaction (`--single-transaction`).
+async fn restore_serially(client: &Client, reader: &Arc<ArchiveReader>) -> Result<(), Error> {
+    let toc = reader.toc();
+    let (no_reason, in_transaction) = (CloseReason::default(), true);
+    for entry in toc.entries.iter().filter(|e| e.section == Section::PreData) {
+        run_entry(client, entry).await?;
+    }
+    for stream in &toc.streams {
+        copy_in(client, &no_reason, reader, stream, in_transaction)
+            .await
+            .map_err(|e| {
+                e.context(format!(
+                    "restore of table {} failed",
+                    quote::qualified(&stream.schema, &stream.table)
+                ))
+            })?;
+    }
+    for entry in toc
+        .entries
+        .iter()
+        .filter(|e| e.section == Section::PostData)
+    {
+        run_entry(client, entry).await?;
+    }
+    for entry in sequence_sets(toc) {
+        run_entry(client, entry).await?;
+    }
+    Ok(())
+}
+
+/// The data-section entries other than table data (sequence values).
+fn sequence_sets(toc: &crate::format::toc::Toc) -> impl Iterator<Item = &SchemaEntry> {
+    toc.entries
+        .iter()
+        .filter(|e| e.section == Section::Data && e.kind != ObjectKind::TableData)
+}
+
+async fn run_sql(client: &Client, sql: &str, what: &str) -> Result<(), Error> {
+    client
+        .batch_execute(sql)
+        .await
+        .map_err(|e| PgError::query(&format!("could not {what}"), &e).into())
 }
 
 fn entry_label(e: &SchemaEntry) -> String {
@@ -247,6 +321,7 @@ async fn copy_in(
     closed: &CloseReason,
     reader: &Arc<ArchiveReader>,
     stream: &StreamInfo,
+    in_transaction: bool,
 ) -> Result<(), Error> {
     if stream.frames.is_empty() {
         return Ok(());
@@ -262,6 +337,17 @@ async fn copy_in(
         if freeze { ", FREEZE" } else { "" }
     );
     if !freeze {
+        return copy_stream(client, closed, reader, stream, &sql).await;
+    }
+    if in_transaction {
+        // The caller's transaction: the TRUNCATE counts for FREEZE, and a
+        // failure rolls back everything anyway.
+        run_sql(
+            client,
+            &format!("TRUNCATE ONLY {name}"),
+            "prepare COPY FREEZE",
+        )
+        .await?;
         return copy_stream(client, closed, reader, stream, &sql).await;
     }
     if let Err(e) = client
@@ -394,7 +480,7 @@ async fn run_plan(
                     Job::Entry(id) => run_entry(&client, &entries[&id]).await,
                     Job::Stream(i) => {
                         let stream = &reader.toc().streams[i];
-                        copy_in(&client, &closed, &reader, stream)
+                        copy_in(&client, &closed, &reader, stream, false)
                             .await
                             .map_err(|e| {
                                 e.context(format!(
