@@ -7,5 +7,6 @@ mod auth;
 mod cli;
 mod damage;
 mod faults;
+mod quoting;
 mod roundtrip;
 mod tls;
