@@ -67,6 +67,25 @@ async fn passwords_come_from_env_and_pgpass_and_never_leak() {
         path_str(&pgpass).to_string(),
     )])));
 
+    // --password-file (a mounted secret), which wins over a wrong PGPASSWORD.
+    let secret = dir.path("secret");
+    std::fs::write(&secret, "s3cr:t pw\n").unwrap();
+    let out = pgsnap_env(
+        &[
+            "backup",
+            "-f",
+            path_str(&file),
+            "--password-file",
+            path_str(&secret),
+        ],
+        &base
+            .iter()
+            .copied()
+            .chain([("PGPASSWORD", "nope")])
+            .collect::<Vec<_>>(),
+    );
+    ok(&out);
+
     // A wrong password: exit 2, and neither password appears anywhere.
     let out = run(&with(&[
         ("PGPASSWORD", "wrong-Pa55".into()),
@@ -79,6 +98,20 @@ async fn passwords_come_from_env_and_pgpass_and_never_leak() {
         !all.contains("wrong-Pa55") && !all.contains("s3cr"),
         "{all}"
     );
+    // md5 authentication too.
+    connect(&cluster, "postgres")
+        .await
+        .batch_execute("SET password_encryption = 'md5'; ALTER ROLE postgres PASSWORD 's3cr:t pw'")
+        .await
+        .unwrap();
+    cluster
+        .reconfigure(
+            "",
+            Some("local all all trust\nhost all all 127.0.0.1/32 md5\n"),
+        )
+        .unwrap();
+    ok(&run(&with(&[("PGPASSWORD", "s3cr:t pw".into())])));
+
     // Nor in the archive's table of contents.
     let listing = pgsnap(&["list", "--json", path_str(&file)]);
     ok(&listing);

@@ -197,6 +197,11 @@ async fn named_backups_go_to_dir_with_timestamp_and_private_mode() {
     );
     let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
+    let dir_mode = std::fs::metadata(&backups).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        dir_mode, 0o700,
+        "a backup directory pgsnap creates is private"
+    );
 }
 
 #[tokio::test]

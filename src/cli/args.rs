@@ -52,6 +52,9 @@ pub struct ConnFlags {
     /// User name.
     #[arg(short = 'U', long = "username")]
     pub user: Option<String>,
+    /// Read the password from this file (its first line), e.g. a mounted secret.
+    #[arg(long = "password-file", value_name = "FILE")]
+    pub password_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

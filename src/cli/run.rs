@@ -1,6 +1,7 @@
 //! Validates flags into engine options, runs the command, prints its report.
 //! Returns the process exit code.
 
+use std::os::unix::fs::DirBuilderExt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::args::{BackupArgs, Cli, Command, ConnFlags, ListArgs, RestoreArgs, VerifyArgs};
@@ -27,12 +28,37 @@ pub async fn run(cli: Cli) -> i32 {
 }
 
 fn conn_params(f: &ConnFlags) -> Result<ConnParams, Error> {
+    let password = match &f.password_file {
+        Some(path) => Some(read_password_file(path)?),
+        None => None,
+    };
     Ok(ConnParams::resolve(&ConnArgs {
         dbname: f.dbname.clone(),
         host: f.host.clone(),
         port: f.port,
         user: f.user.clone(),
+        password,
     })?)
+}
+
+/// The first line of a password file; warns when others may read it.
+fn read_password_file(path: &std::path::Path) -> Result<String, Error> {
+    use std::os::unix::fs::PermissionsExt;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::usage(format!(
+            "cannot read --password-file {}: {e}",
+            path.display()
+        ))
+    })?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.permissions().mode() & 0o077 != 0 {
+            tracing::warn!(
+                "password file {} is readable by other users; chmod 600 it",
+                path.display()
+            );
+        }
+    }
+    Ok(text.lines().next().unwrap_or_default().to_string())
 }
 
 fn backup_options(a: &BackupArgs) -> Result<BackupOptions, Error> {
@@ -59,12 +85,16 @@ fn backup_options(a: &BackupArgs) -> Result<BackupOptions, Error> {
                     ));
                 }
             }
-            std::fs::create_dir_all(&a.dir).map_err(|e| {
-                Error::failed(format!(
-                    "cannot create backup directory {}: {e}",
-                    a.dir.display()
-                ))
-            })?;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(&a.dir)
+                .map_err(|e| {
+                    Error::failed(format!(
+                        "cannot create backup directory {}: {e}",
+                        a.dir.display()
+                    ))
+                })?;
             let prefix = a.name.as_deref().unwrap_or("backup");
             Output::File(
                 a.dir

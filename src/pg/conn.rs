@@ -31,6 +31,8 @@ pub struct ConnArgs {
     pub host: Option<String>,
     pub port: Option<u16>,
     pub user: Option<String>,
+    /// From `--password-file`; the conninfo's own password still wins.
+    pub password: Option<String>,
 }
 
 /// Fully resolved connection parameters.
@@ -136,7 +138,9 @@ impl ConnParams {
             config.dbname(&db);
         }
         if config.get_password().is_none() {
-            if let Some(pw) = either("PGPASSWORD", "POSTGRES_PASSWORD") {
+            if let Some(pw) = &args.password {
+                config.password(pw);
+            } else if let Some(pw) = either("PGPASSWORD", "POSTGRES_PASSWORD") {
                 config.password(pw);
             } else if let Some(pw) = Self::pgpass_password(&config, env) {
                 config.password(pw);
@@ -367,6 +371,7 @@ mod tests {
                 host: Some("10.0.0.5".into()),
                 port: Some(5433),
                 user: Some("ops".into()),
+                password: None,
             },
             &[],
         )
