@@ -1,10 +1,11 @@
 //! pgsnap: a PostgreSQL logical backup engine.
 //!
-//! Dependencies point one way: `cli → engine → {pg, catalog, schema, archive} → format`.
+//! Dependencies point one way: `cli → ops → engine → {pg, catalog, schema, archive} → format`.
 //! `format` is a pure codec (no I/O); `archive` does file I/O around it; `pg` owns
 //! connections and the COPY stream scanner; `catalog` reads the system catalogs;
 //! `schema` turns the catalog into ordered DDL entries; `engine` runs backups and
-//! restores; `cli` is the only module that knows clap.
+//! restores; `ops` keeps named backups' metadata, listing and retention; `cli` is the
+//! only module that knows clap.
 
 pub mod archive;
 pub mod catalog;
@@ -13,5 +14,6 @@ pub mod cluster;
 pub mod demo;
 pub mod engine;
 pub mod format;
+pub mod ops;
 pub mod pg;
 pub mod schema;

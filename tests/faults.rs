@@ -67,41 +67,52 @@ async fn terminated_worker_fails_backup_and_leaves_no_file() {
         "{msg}"
     );
     assert!(msg.contains("no archive was written"), "{msg}");
-    assert!(dir.files().is_empty(), "left behind: {:?}", dir.files());
+    assert_only_failed_record(&dir);
 }
 
 #[tokio::test]
 async fn lock_wait_timeout_fails_fast_and_names_the_blocker() {
     let src = TestDb::new("lockwait").await;
     src.exec(
-        "CREATE TABLE free (id int); CREATE TABLE locked (id int); INSERT INTO locked VALUES (1);",
+        "CREATE TABLE free (id int); CREATE TABLE locked (id int); INSERT INTO locked VALUES (1);
+         CREATE TABLE indexed (id int PRIMARY KEY, d text DEFAULT 'x');",
     )
     .await;
-    let holder = src.client().await;
-    holder.batch_execute("SET application_name = 'the migration'; BEGIN; LOCK TABLE locked IN ACCESS EXCLUSIVE MODE").await.unwrap();
     let dir = Scratch::new("lockwait");
     let file = dir.path("never.pgsnap");
-    let started = Instant::now();
-    let out = pgsnap(&[
-        "backup",
-        "-d",
-        &src.conninfo(),
-        "-f",
-        path_str(&file),
-        "--lock-wait-timeout",
-        "1s",
-    ]);
-    assert!(started.elapsed() < Duration::from_secs(30));
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let msg = stderr(&out);
-    assert!(msg.contains("--lock-wait-timeout (1 s)"), "{msg}");
-    assert!(
-        msg.contains("table public.locked is locked ACCESS EXCLUSIVE by pid"),
-        "{msg}"
-    );
-    assert!(msg.contains("the migration"), "{msg}");
-    assert!(dir.files().is_empty(), "left behind: {:?}", dir.files());
-    holder.batch_execute("COMMIT").await.unwrap();
+    // Without an index the wait is in LOCK TABLE; with one, already in reading the catalog.
+    for table in ["locked", "indexed"] {
+        let holder = src.client().await;
+        holder
+            .batch_execute(&format!(
+                "SET application_name = 'the migration'; BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"
+            ))
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let out = pgsnap(&[
+            "backup",
+            "-d",
+            &src.conninfo(),
+            "-f",
+            path_str(&file),
+            "--lock-wait-timeout",
+            "1s",
+        ]);
+        assert!(started.elapsed() < Duration::from_secs(30));
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let msg = stderr(&out);
+        assert!(msg.contains("--lock-wait-timeout (1 s)"), "{msg}");
+        assert!(
+            msg.contains(&format!(
+                "table public.{table} is locked ACCESS EXCLUSIVE by pid"
+            )),
+            "{msg}"
+        );
+        assert!(msg.contains("the migration"), "{msg}");
+        assert_only_failed_record(&dir);
+        holder.batch_execute("COMMIT").await.unwrap();
+    }
     ok(&pgsnap(&[
         "backup",
         "-d",
@@ -255,8 +266,12 @@ async fn full_disk_fails_clearly_and_leaves_nothing() {
     let msg = stderr(&out);
     assert!(msg.contains("No space left on device"), "{msg}");
     assert!(msg.contains("no archive was written"), "{msg}");
-    let left: Vec<_> = std::fs::read_dir(&disk.0).unwrap().collect();
-    assert!(left.is_empty(), "left behind on the full disk: {left:?}");
+    // The partial archive is gone; only the failed run's record remains.
+    let left: Vec<String> = std::fs::read_dir(&disk.0)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["full.pgsnap.json"], "left behind on the full disk");
 }
 
 #[tokio::test]
@@ -325,7 +340,7 @@ async fn server_restart_during_backup_fails_and_leaves_no_file() {
         msg.contains("terminating connection") || msg.contains("the server ended the connection"),
         "{msg}"
     );
-    assert!(dir.files().is_empty(), "left behind: {:?}", dir.files());
+    assert_only_failed_record(&dir);
 }
 
 #[tokio::test]

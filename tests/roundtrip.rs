@@ -186,8 +186,15 @@ async fn named_backups_go_to_dir_with_timestamp_and_private_mode() {
     let files: Vec<_> = std::fs::read_dir(&backups)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pgsnap"))
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
+    let mut meta = files[0].clone().into_os_string();
+    meta.push(".json");
+    assert!(
+        std::path::Path::new(&meta).is_file(),
+        "no metadata beside the archive"
+    );
     let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
     assert!(
         name.starts_with("shop_")

@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod damage;
 mod faults;
+mod ops;
 mod quoting;
 mod roundtrip;
 mod tls;

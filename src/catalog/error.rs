@@ -31,7 +31,8 @@ impl fmt::Display for CatalogError {
             f,
             "reading the system catalogs failed while loading {}: {}; check that the server is \
              PostgreSQL 13 or later and that the backup role may read the catalogs",
-            self.0.what, self.0.source
+            self.0.what,
+            crate::pg::error_text(&self.0.source)
         )
     }
 }

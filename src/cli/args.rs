@@ -32,6 +32,10 @@ pub enum Command {
     List(ListArgs),
     /// Check every frame, checksum, stream and row count of an archive, offline.
     Verify(VerifyArgs),
+    /// List the backups in a directory, newest first.
+    Backups(BackupsArgs),
+    /// Delete old backups from a directory by retention rules.
+    Prune(PruneArgs),
     /// Start a throwaway local cluster, load sample data, back it up, verify,
     /// restore and compare; then clean up.
     Demo(DemoArgs),
@@ -89,6 +93,12 @@ pub struct BackupArgs {
     /// or plain milliseconds as in pg_dump); by default wait.
     #[arg(long = "lock-wait-timeout", value_name = "DURATION")]
     pub lock_wait_timeout: Option<String>,
+    /// After a successful named backup, apply the retention rules to --dir
+    /// (rule flags below, else BACKUP_RETENTION_DAYS / BACKUP_RETENTION_COUNT).
+    #[arg(long)]
+    pub prune: bool,
+    #[command(flatten)]
+    pub retention: RetentionFlags,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
@@ -151,4 +161,48 @@ pub struct DemoArgs {
     /// Directory with the PostgreSQL server binaries (initdb, pg_ctl, postgres).
     #[arg(long, env = "PGSNAP_PG_BINDIR")]
     pub bindir: Option<PathBuf>,
+}
+
+/// Retention rules (restic/borg semantics); a backup is kept if any rule keeps it.
+/// Without any, BACKUP_RETENTION_DAYS (= --keep-within Nd) and
+/// BACKUP_RETENTION_COUNT (= --keep-last N) apply.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RetentionFlags {
+    /// Keep the N newest backups.
+    #[arg(long = "keep-last", value_name = "N")]
+    pub keep_last: Option<usize>,
+    /// Keep backups younger than this (e.g. 30d, 12h, 2w).
+    #[arg(long = "keep-within", value_name = "DURATION")]
+    pub keep_within: Option<String>,
+    /// Keep the newest backup of each of the last N days that have one (UTC).
+    #[arg(long = "keep-daily", value_name = "N")]
+    pub keep_daily: Option<usize>,
+    /// Keep the newest backup of each of the last N weeks (Monday to Sunday, UTC).
+    #[arg(long = "keep-weekly", value_name = "N")]
+    pub keep_weekly: Option<usize>,
+    /// Keep the newest backup of each of the last N months (UTC).
+    #[arg(long = "keep-monthly", value_name = "N")]
+    pub keep_monthly: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupsArgs {
+    /// The backup directory.
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// The backup directory.
+    #[arg(long)]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub retention: RetentionFlags,
+    /// Print the plan (keep/delete and why) and delete nothing.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
 }

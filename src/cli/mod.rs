@@ -2,6 +2,7 @@
 //! flag structs here, validated into the engine's option structs, and run.
 
 mod args;
+mod ops;
 mod run;
 
 pub use args::{Cli, Command};

@@ -2,11 +2,13 @@
 //! Returns the process exit code.
 
 use std::os::unix::fs::DirBuilderExt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use super::args::{BackupArgs, Cli, Command, ConnFlags, ListArgs, RestoreArgs, VerifyArgs};
+use super::ops;
 use crate::engine::{self, BackupOptions, Error, Output, RestoreOptions};
 use crate::format::MAX_FRAME_RAW;
+use crate::ops::time::utc_stamp;
 use crate::pg::{ConnArgs, ConnParams};
 
 /// Runs the parsed command line; returns the exit code.
@@ -16,6 +18,8 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Restore(a) => restore(a).await,
         Command::List(a) => list(a),
         Command::Verify(a) => verify(a),
+        Command::Backups(a) => ops::backups(a),
+        Command::Prune(a) => ops::prune(a),
         Command::Demo(a) => crate::demo::run(a.rows, a.jobs, a.bindir).await,
     };
     match res {
@@ -118,11 +122,29 @@ fn backup_options(a: &BackupArgs) -> Result<BackupOptions, Error> {
 }
 
 async fn backup(a: BackupArgs) -> Result<(), Error> {
+    let rules = ops::prune_rules_for_backup(a.prune, &a.retention, a.file.is_none())?;
     let opts = backup_options(&a)?;
-    let report = tokio::select! {
-        r = engine::backup(&opts) => r.map_err(|e| e.note("no archive was written"))?,
-        s = shutdown_signal() => return Err(Error::failed(format!("interrupted by {s}; no archive was written"))),
+    let started = SystemTime::now();
+    let res = tokio::select! {
+        r = engine::backup(&opts) => r.map_err(|e| e.note("no archive was written")),
+        s = shutdown_signal() => Err(Error::failed(format!("interrupted by {s}; no archive was written"))),
     };
+    let target = match &opts.output {
+        Output::File(p) => Some(p.as_path()),
+        Output::Stdout => None,
+    };
+    let report = match res {
+        Ok(r) => r,
+        Err(e) => {
+            if let Some(p) = target {
+                ops::record_failure(p, &opts.conn, started, &e);
+            }
+            return Err(e);
+        }
+    };
+    if let Some(p) = target {
+        ops::record_success(p, &report, &opts.conn)?;
+    }
     let ratio = if report.archive_bytes > 0 {
         report.raw_bytes as f64 / report.archive_bytes as f64
     } else {
@@ -142,6 +164,9 @@ async fn backup(a: BackupArgs) -> Result<(), Error> {
         report.rows,
         report.elapsed.as_secs_f64()
     );
+    if let Some(rules) = rules {
+        ops::prune_after_backup(&a.dir, &rules);
+    }
     Ok(())
 }
 
@@ -269,31 +294,6 @@ fn parse_duration(s: &str) -> Result<Duration, Error> {
     Ok(Duration::from_millis(ms))
 }
 
-/// `YYYYMMDD_HHMMSS` in UTC.
-pub fn utc_stamp(t: SystemTime) -> String {
-    let secs = t
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}_{:02}{:02}{:02}",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,14 +305,5 @@ mod tests {
         assert_eq!(parse_duration("2min").unwrap(), Duration::from_secs(120));
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("5 parsecs").is_err());
-    }
-
-    #[test]
-    fn stamps_are_utc_civil_time() {
-        assert_eq!(utc_stamp(UNIX_EPOCH), "19700101_000000");
-        let t = UNIX_EPOCH + Duration::from_secs(1_795_000_000);
-        assert_eq!(utc_stamp(t), "20261118_110640");
-        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400 + 3_661);
-        assert_eq!(utc_stamp(leap), "20000229_010101");
     }
 }

@@ -150,21 +150,8 @@ impl Cluster {
                 cluster.port,
                 cluster.root.display()
             );
-            cluster.server_opts = opts.clone();
-            let log = cluster.root.join("log");
-            let res = cluster.run_tool(
-                "pg_ctl",
-                &[
-                    "-D".as_ref(),
-                    data.as_os_str(),
-                    "-l".as_ref(),
-                    log.as_os_str(),
-                    "-w".as_ref(),
-                    "-o".as_ref(),
-                    opts.as_ref(),
-                    "start".as_ref(),
-                ],
-            );
+            cluster.server_opts = opts;
+            let res = cluster.pg_ctl_with_options("start");
             if res.is_ok() {
                 cluster.running = true;
                 return Ok(cluster);
@@ -258,8 +245,14 @@ impl Cluster {
         if let Some(hba) = hba {
             std::fs::write(data.join("pg_hba.conf"), hba).map_err(|e| err(e.to_string()))?;
         }
+        self.pg_ctl_with_options("restart")?;
+        Ok(())
+    }
+
+    /// `pg_ctl start` or `restart` with the server options chosen at start.
+    fn pg_ctl_with_options(&self, action: &str) -> Result<Output, ClusterError> {
+        let data = self.root.join("data");
         let log = self.root.join("log");
-        let opts = self.server_opts.clone();
         self.run_tool(
             "pg_ctl",
             &[
@@ -269,11 +262,10 @@ impl Cluster {
                 log.as_os_str(),
                 "-w".as_ref(),
                 "-o".as_ref(),
-                opts.as_ref(),
-                "restart".as_ref(),
+                self.server_opts.as_ref(),
+                action.as_ref(),
             ],
-        )?;
-        Ok(())
+        )
     }
 
     /// Stops the server (fast shutdown).

@@ -13,7 +13,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::BytesMut;
 use futures_util::StreamExt;
@@ -30,6 +30,7 @@ use crate::pg::copyscan::CopyScanner;
 use crate::pg::{session, CloseReason, ConnParams, PgError};
 use crate::schema::{self, quote, TableCopy};
 
+use super::digest::{DigestHandle, HashingWriter};
 use super::staged::StagedFile;
 
 /// Where the archive goes.
@@ -60,10 +61,60 @@ pub struct BackupReport {
     pub path: Option<PathBuf>,
     pub archive_bytes: u64,
     pub raw_bytes: u64,
+    /// Data streams (a split table counts once per part).
     pub tables: usize,
     pub rows: u64,
     pub entries: usize,
     pub elapsed: Duration,
+    pub started_at: SystemTime,
+    pub finished_at: SystemTime,
+    /// SHA-256 (hex) of the whole archive file, computed as it was written;
+    /// `None` for standard output.
+    pub sha256: Option<String>,
+    pub database: String,
+    pub server_version: String,
+    pub snapshot_time: String,
+    /// One entry per table, the parts of split tables summed, in archive order.
+    pub table_stats: Vec<TableStats>,
+}
+
+/// What the archive holds for one table.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TableStats {
+    pub schema: String,
+    pub table: String,
+    pub rows: u64,
+    pub raw_bytes: u64,
+    /// Frame payload bytes as stored (compressed).
+    pub stored_bytes: u64,
+}
+
+/// Sums the streams of each table (split tables have several), in stream order.
+fn table_stats(streams: &[StreamInfo]) -> Vec<TableStats> {
+    let mut out: Vec<TableStats> = Vec::new();
+    let mut index: HashMap<(&str, &str), usize> = HashMap::new();
+    for s in streams {
+        let i = *index
+            .entry((s.schema.as_str(), s.table.as_str()))
+            .or_insert_with(|| {
+                out.push(TableStats {
+                    schema: s.schema.clone(),
+                    table: s.table.clone(),
+                    rows: 0,
+                    raw_bytes: 0,
+                    stored_bytes: 0,
+                });
+                out.len() - 1
+            });
+        out[i].rows += s.rows;
+        out[i].raw_bytes += s.raw_bytes;
+        out[i].stored_bytes += s
+            .frames
+            .iter()
+            .map(|f| u64::from(f.stored_len))
+            .sum::<u64>();
+    }
+    out
 }
 
 /// A compressed frame on its way to the writer, holding its memory permit.
@@ -156,6 +207,7 @@ struct Shared {
 
 pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
     let started = Instant::now();
+    let started_at = SystemTime::now();
     if opts.jobs == 0 {
         return Err(Error::usage("-j/--jobs must be at least 1"));
     }
@@ -181,9 +233,43 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
     .await?;
     let mut clients: Vec<&Client> = vec![&leader];
     clients.extend(workers.iter().map(|(c, _)| c));
-    let catalog = crate::catalog::load(&clients).await?;
+    // Reading the catalog can wait on locks too (deparsing an index or a
+    // default opens its relation): the lock wait timeout covers it as well.
+    set_lock_timeout(&clients, opts.lock_wait).await?;
+    let catalog = match crate::catalog::load(&clients).await {
+        Ok(c) => c,
+        // One query timed out; others on its connection then find the transaction aborted.
+        Err(e)
+            if opts.lock_wait.is_some()
+                && matches!(
+                    e.code(),
+                    Some(&SqlState::LOCK_NOT_AVAILABLE | &SqlState::IN_FAILED_SQL_TRANSACTION)
+                ) =>
+        {
+            // The transactions that timed out are aborted: ask on a fresh connection.
+            let blockers = match opts.conn.connect("pgsnap").await {
+                Ok(c) if session::setup_reader(&c).await.is_ok() => {
+                    lock_holders(&c, None).await.unwrap_or_default()
+                }
+                _ => Vec::new(),
+            };
+            return Err(Error::failed(format!(
+                "reading the catalog waited longer than --lock-wait-timeout ({}): {}; a \
+                 conflicting ACCESS EXCLUSIVE lock (ALTER TABLE, DROP, TRUNCATE, VACUUM FULL, \
+                 REINDEX, CLUSTER) is held or queued; retry later or raise the timeout",
+                humanize(opts.lock_wait.unwrap_or_default()),
+                if blockers.is_empty() {
+                    e.to_string()
+                } else {
+                    blockers.join("; ")
+                }
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut plan = schema::build(&catalog)?;
     lock_tables(&leader, &plan.tables, opts.lock_wait).await?;
+    set_lock_timeout(&clients, None).await?;
     refresh_sizes(&leader, &mut plan.tables).await?;
     tracing::info!(
         database = %facts.database,
@@ -193,28 +279,37 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         "snapshot {snapshot} taken"
     );
 
-    let (staged, sink, file): (Option<StagedFile>, Box<dyn Write + Send>, Option<File>) =
-        match &opts.output {
-            Output::File(path) => {
-                let (staged, file) = StagedFile::create(path).map_err(|e| {
+    type Sink = Box<dyn Write + Send>;
+    let (staged, sink, file, digest): (
+        Option<StagedFile>,
+        Sink,
+        Option<File>,
+        Option<DigestHandle>,
+    ) = match &opts.output {
+        Output::File(path) => {
+            let (staged, file) = StagedFile::create(path).map_err(|e| {
                     Error::failed(format!(
                         "cannot create the archive next to {}: {e}; check that the directory exists and is writable",
                         path.display()
                     ))
                 })?;
-                let clone = file.try_clone()?;
-                (
-                    Some(staged),
-                    Box::new(BufWriter::with_capacity(1 << 20, file)),
-                    Some(clone),
-                )
-            }
-            Output::Stdout => (
-                None,
-                Box::new(BufWriter::with_capacity(1 << 20, std::io::stdout())),
-                None,
-            ),
-        };
+            let clone = file.try_clone()?;
+            // Hash below the buffer: the hasher sees large writes.
+            let (hashing, digest) = HashingWriter::new(file);
+            (
+                Some(staged),
+                Box::new(BufWriter::with_capacity(1 << 20, hashing)),
+                Some(clone),
+                Some(digest),
+            )
+        }
+        Output::Stdout => (
+            None,
+            Box::new(BufWriter::with_capacity(1 << 20, std::io::stdout())),
+            None,
+            None,
+        ),
+    };
 
     let (tx, rx) = mpsc::channel::<FrameMsg>();
     let writer = ArchiveWriter::new(sink)?;
@@ -274,6 +369,10 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         .collect::<Result<Vec<_>, Error>>()?;
     let raw_bytes = streams.iter().map(|s| s.raw_bytes).sum();
     let rows = streams.iter().map(|s| s.rows).sum();
+    let per_table = table_stats(&streams);
+    let database = facts.database.clone();
+    let server_version = facts.server_version.clone();
+    let snapshot_time = facts.snapshot_time.clone();
     let toc = Toc {
         format_major: FORMAT_MAJOR,
         format_minor: FORMAT_MINOR,
@@ -299,6 +398,7 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         .map_err(|e| Error::failed(format!("archive writer task failed: {e}")))??;
     sink.flush()?;
     drop(sink);
+    let sha256 = digest.map(|d| d.hex());
     // The snapshot is no longer needed once every table is read.
     let _ = leader.batch_execute("COMMIT").await;
 
@@ -330,6 +430,13 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         rows,
         entries,
         elapsed: started.elapsed(),
+        started_at,
+        finished_at: SystemTime::now(),
+        sha256,
+        database,
+        server_version,
+        snapshot_time,
+        table_stats: per_table,
     })
 }
 
@@ -341,25 +448,15 @@ async fn exec(client: &Client, sql: &str, what: &str) -> Result<(), Error> {
 }
 
 /// Takes ACCESS SHARE locks on every table we copy, as pg_dump does, so no
-/// table can be dropped or rewritten under the backup. With a lock wait
-/// timeout, a table held (or about to be taken) by an ACCESS EXCLUSIVE lock
-/// fails the backup after that long, naming the table and the session that
-/// holds it, instead of queueing indefinitely.
+/// table can be dropped or rewritten under the backup. Under a lock wait
+/// timeout (set by the caller), a table held (or about to be taken) by an
+/// ACCESS EXCLUSIVE lock fails the backup after that long, naming the table
+/// and the session that holds it, instead of queueing indefinitely.
 async fn lock_tables(
     client: &Client,
     tables: &[TableCopy],
     wait: Option<Duration>,
 ) -> Result<(), Error> {
-    if let Some(w) = wait {
-        let ms = w.as_millis().max(1).to_string();
-        client
-            .execute(
-                "SELECT pg_catalog.set_config('lock_timeout', $1, true)",
-                &[&ms],
-            )
-            .await
-            .map_err(|e| PgError::query("could not set lock_timeout", &e))?;
-    }
     for batch in tables.chunks(500) {
         let names: Vec<String> = batch
             .iter()
@@ -379,7 +476,7 @@ async fn lock_tables(
                 "recover from the lock timeout",
             )
             .await?;
-            let blockers = lock_holders(client, &names).await.unwrap_or_default();
+            let blockers = lock_holders(client, Some(&names)).await.unwrap_or_default();
             return Err(Error::failed(format!(
                 "could not lock the tables to back up within --lock-wait-timeout ({}): {}; \
                  a conflicting ACCESS EXCLUSIVE lock (ALTER TABLE, DROP, TRUNCATE, VACUUM FULL, \
@@ -393,17 +490,29 @@ async fn lock_tables(
             )));
         }
     }
-    client
-        .batch_execute("SELECT pg_catalog.set_config('lock_timeout', '0', true)")
-        .await
-        .map_err(|e| PgError::query("could not reset lock_timeout", &e))?;
     Ok(())
 }
 
-/// Who holds or waits for a conflicting lock on any of `names`.
+/// Sets `lock_timeout` for the rest of each client's transaction; `None` waits.
+async fn set_lock_timeout(clients: &[&Client], wait: Option<Duration>) -> Result<(), Error> {
+    let ms = wait.map_or(0, |w| w.as_millis().max(1)).to_string();
+    for client in clients {
+        client
+            .execute(
+                "SELECT pg_catalog.set_config('lock_timeout', $1, true)",
+                &[&ms],
+            )
+            .await
+            .map_err(|e| PgError::query("could not set lock_timeout", &e))?;
+    }
+    Ok(())
+}
+
+/// Who holds or waits for an ACCESS EXCLUSIVE lock on any of `names`, or on
+/// any relation of this database when `names` is `None`.
 async fn lock_holders(
     client: &Client,
-    names: &[String],
+    names: Option<&[String]>,
 ) -> Result<Vec<String>, tokio_postgres::Error> {
     let rows = client
         .query(
@@ -411,7 +520,9 @@ async fn lock_holders(
                     coalesce(a.application_name, ''), left(coalesce(a.query, ''), 80) \
              FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid \
              WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' \
-               AND l.relation = ANY (SELECT pg_catalog.to_regclass(n)::pg_catalog.oid FROM unnest($1::text[]) n) \
+               AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) \
+               AND ($1::text[] IS NULL OR l.relation = ANY \
+                    (SELECT pg_catalog.to_regclass(n)::pg_catalog.oid FROM unnest($1::text[]) n)) \
              ORDER BY l.granted DESC, l.pid",
             &[&names],
         )

@@ -3,13 +3,14 @@
 //! `schema` and `archive` together and owns the user-facing error type.
 
 mod backup;
+mod digest;
 mod error;
 mod inspect;
 mod plan;
 mod restore;
 mod staged;
 
-pub use backup::{backup, BackupOptions, BackupReport, Output};
+pub use backup::{backup, BackupOptions, BackupReport, Output, TableStats};
 pub use error::Error;
 pub use inspect::{list, verify, Listing};
 pub use restore::{restore, restore_settings, RestoreOptions, RestoreReport};

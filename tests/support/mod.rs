@@ -204,3 +204,20 @@ pub async fn assert_same(cluster: &Cluster, a: &str, b: &str) {
 pub fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
+
+/// After a failed backup to a file: no archive, only the run's `failed` record.
+pub fn assert_only_failed_record(dir: &Scratch) {
+    let files = dir.files();
+    assert!(
+        files.len() == 1 && files[0].ends_with(".pgsnap.json"),
+        "left behind: {files:?}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path(&files[0])).unwrap()).unwrap();
+    assert_eq!(v["status"], "failed", "{v}");
+    assert!(v["error"].is_string(), "{v}");
+    assert!(
+        v.get("archive").is_none() && v.get("sha256").is_none(),
+        "{v}"
+    );
+}

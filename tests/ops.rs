@@ -1,0 +1,245 @@
+//! Named backups: metadata records, `pgsnap backups`, `pgsnap prune` and
+//! `backup --prune`, against a real database.
+
+use std::os::unix::fs::PermissionsExt;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::support::*;
+
+async fn small_db(tag: &str) -> TestDb {
+    let db = TestDb::new(tag).await;
+    db.exec(
+        "CREATE TABLE items (id int PRIMARY KEY, name text);
+         INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 1000) g;
+         CREATE TABLE empty (id int);",
+    )
+    .await;
+    db
+}
+
+/// `backup --dir DIR --name NAME`, plus `extra` flags.
+fn named_backup(db: &TestDb, dir: &Scratch, name: &str, extra: &[&str]) -> std::process::Output {
+    let conninfo = db.conninfo();
+    let mut args = vec![
+        "backup",
+        "-d",
+        &conninfo,
+        "--dir",
+        path_str(&dir.0),
+        "--name",
+        name,
+    ];
+    args.extend_from_slice(extra);
+    pgsnap(&args)
+}
+
+fn file_with_prefix(dir: &Scratch, prefix: &str, suffix: &str) -> String {
+    let found: Vec<String> = dir
+        .files()
+        .into_iter()
+        .filter(|f| f.starts_with(prefix) && f.ends_with(suffix))
+        .collect();
+    assert_eq!(found.len(), 1, "{prefix}*{suffix} in {:?}", dir.files());
+    found[0].clone()
+}
+
+fn json(bytes: &[u8]) -> Value {
+    serde_json::from_slice(bytes)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(bytes)))
+}
+
+#[tokio::test]
+async fn named_backup_writes_metadata_matching_the_archive() {
+    let db = small_db("opsmeta").await;
+    let dir = Scratch::new("opsmeta");
+    ok(&named_backup(&db, &dir, "shop", &[]));
+    let archive = file_with_prefix(&dir, "shop_", ".pgsnap");
+    let meta_name = format!("{archive}.json");
+    assert_eq!(dir.files(), [archive.clone(), meta_name.clone()]);
+    let meta_path = dir.path(&meta_name);
+    assert_eq!(
+        std::fs::metadata(&meta_path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let m = json(&std::fs::read(&meta_path).unwrap());
+    let bytes = std::fs::read(dir.path(&archive)).unwrap();
+    let digest: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(m["sha256"], digest.as_str(), "{m}");
+    assert_eq!(m["status"], "success");
+    assert_eq!(m["archive"], archive.as_str());
+    assert_eq!(m["database"], db.name.as_str());
+    assert_eq!(m["archive_bytes"], bytes.len() as u64);
+    assert_eq!(m["format_version"], "1.0");
+    assert!(m["verified_at"].is_null());
+    assert!(m["host"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/{}", db.name)));
+    assert!(m["started_at"].as_str().unwrap().ends_with('Z'));
+    assert!(m["duration_seconds"].as_f64().unwrap() >= 0.0);
+    let tables = m["tables"].as_array().unwrap();
+    let rows = |t: &str| {
+        tables
+            .iter()
+            .find(|x| x["schema"] == "public" && x["table"] == t)
+            .unwrap_or_else(|| panic!("{t} missing: {m}"))["rows"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(rows("items"), 1000);
+    assert_eq!(rows("empty"), 0);
+}
+
+#[tokio::test]
+async fn failed_backup_leaves_a_failed_record_and_no_archive() {
+    let db = small_db("opsfail").await;
+    let holder = db.client().await;
+    holder
+        // A table without indexes: the catalog read itself would wait on an indexed one.
+        .batch_execute("BEGIN; LOCK TABLE empty IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let dir = Scratch::new("opsfail");
+    let out = named_backup(&db, &dir, "shop", &["--lock-wait-timeout", "1s"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_only_failed_record(&dir);
+    let m = json(&std::fs::read(dir.path(&dir.files()[0])).unwrap());
+    assert!(
+        m["error"].as_str().unwrap().contains("--lock-wait-timeout"),
+        "{m}"
+    );
+    holder.batch_execute("COMMIT").await.unwrap();
+
+    let listed = pgsnap(&["backups", "--dir", path_str(&dir.0)]);
+    ok(&listed);
+    let text = String::from_utf8_lossy(&listed.stdout);
+    assert!(text.contains("failed"), "{text}");
+}
+
+#[tokio::test]
+async fn backups_lists_newest_first_and_prune_keeps_the_newest() {
+    let db = small_db("opsprune").await;
+    let dir = Scratch::new("opsprune");
+    let d = path_str(&dir.0).to_string();
+    ok(&named_backup(&db, &dir, "a", &[]));
+    // A failed run between two successes.
+    let out = pgsnap(&[
+        "backup",
+        "-d",
+        &db.cluster.conninfo("no_such_database_here"),
+        "--dir",
+        &d,
+        "--name",
+        "b",
+    ]);
+    assert!(!out.status.success());
+    ok(&named_backup(&db, &dir, "c", &[]));
+    // An archive without metadata.
+    std::fs::copy(
+        dir.path(&file_with_prefix(&dir, "a_", ".pgsnap")),
+        dir.path("plain.pgsnap"),
+    )
+    .unwrap();
+    ok(&named_backup(&db, &dir, "d", &[]));
+
+    let listed = pgsnap(&["backups", "--dir", &d, "--json"]);
+    ok(&listed);
+    let v = json(&listed.stdout);
+    let rows = v.as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    let status: Vec<&str> = rows.iter().map(|r| r["status"].as_str().unwrap()).collect();
+    assert_eq!(names.len(), 5, "{v}");
+    assert!(
+        names[0].starts_with("d_") && names[1] == "plain.pgsnap",
+        "{names:?}"
+    );
+    assert!(
+        names[2].starts_with("c_") && names[3].starts_with("b_"),
+        "{names:?}"
+    );
+    assert!(names[4].starts_with("a_"), "{names:?}");
+    assert_eq!(
+        status,
+        ["success", "unknown", "success", "failed", "success"]
+    );
+
+    let before = dir.files();
+    let plan = pgsnap(&["prune", "--dir", &d, "--keep-last", "1", "--dry-run"]);
+    ok(&plan);
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert_eq!(dir.files(), before, "a dry run deleted files");
+    assert!(text.contains(&format!("keep    {}", names[0])), "{text}");
+    assert!(text.contains("newest backup, last 1"), "{text}");
+    assert!(
+        text.contains("failed run older than the newest backup"),
+        "{text}"
+    );
+    assert!(text.contains("1 kept, 4 deleted"), "{text}");
+    assert!(text.contains("dry run: nothing was deleted"), "{text}");
+
+    ok(&pgsnap(&["prune", "--dir", &d, "--keep-last", "1"]));
+    assert_eq!(
+        dir.files(),
+        [names[0].to_string(), format!("{}.json", names[0])]
+    );
+
+    let none = pgsnap(&["prune", "--dir", &d]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(
+        stderr(&none).contains("no retention rule given"),
+        "{}",
+        stderr(&none)
+    );
+    let missing = pgsnap(&["backups", "--dir", &format!("{d}/nope")]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        stderr(&missing).contains("does not exist"),
+        "{}",
+        stderr(&missing)
+    );
+}
+
+#[tokio::test]
+async fn backup_with_prune_keeps_the_last_two() {
+    let db = small_db("opsbprune").await;
+    let dir = Scratch::new("opsbprune");
+    for name in ["a", "b", "c"] {
+        ok(&named_backup(
+            &db,
+            &dir,
+            name,
+            &["--prune", "--keep-last", "2"],
+        ));
+    }
+    let files = dir.files();
+    assert_eq!(files.len(), 4, "{files:?}");
+    assert!(files
+        .iter()
+        .all(|f| f.starts_with("b_") || f.starts_with("c_")));
+
+    // -f has no directory policy.
+    let out = pgsnap(&[
+        "backup",
+        "-d",
+        &db.conninfo(),
+        "-f",
+        path_str(&dir.path("x.pgsnap")),
+        "--prune",
+        "--keep-last",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+
+    // The environment's default rule when no flag is given.
+    let out = pgsnap_env(
+        &["prune", "--dir", path_str(&dir.0)],
+        &[("BACKUP_RETENTION_COUNT", "1")],
+    );
+    ok(&out);
+    assert_eq!(dir.files().len(), 2, "{:?}", dir.files());
+}
