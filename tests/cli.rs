@@ -61,13 +61,7 @@ async fn truncated_archive_is_refused_before_touching_the_target() {
         .await;
     let dir = Scratch::new("trunc");
     let file = dir.path("t.pgsnap");
-    ok(&pgsnap(&[
-        "backup",
-        "-d",
-        &src.conninfo(),
-        "-f",
-        path_str(&file),
-    ]));
+    backup_ok(&src, &file, &[]);
     let bytes = std::fs::read(&file).unwrap();
     std::fs::write(&file, &bytes[..bytes.len() - 7]).unwrap();
     let target = src.sibling("never");

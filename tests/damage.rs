@@ -15,15 +15,7 @@ async fn small_archive(dir: &Scratch) -> std::path::PathBuf {
     )
     .await;
     let file = dir.path("d.pgsnap");
-    ok(&pgsnap(&[
-        "backup",
-        "-d",
-        &src.conninfo(),
-        "-f",
-        path_str(&file),
-        "--chunk-kib",
-        "64",
-    ]));
+    backup_ok(&src, &file, &["--chunk-kib", "64"]);
     file
 }
 

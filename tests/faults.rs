@@ -32,25 +32,7 @@ async fn terminated_worker_fails_backup_and_leaves_no_file() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let admin = connect(&src.cluster, "postgres").await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut killed = 0i64;
-    while killed == 0 && Instant::now() < deadline {
-        killed = admin
-            .query_one(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-                 WHERE datname = $1 AND application_name LIKE 'pgsnap worker%' \
-                   AND query LIKE 'COPY%big%' AND state = 'active'",
-                &[&src.name],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        if child.try_wait().unwrap().is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let killed = terminate_copy(&src.cluster, &src.name, "big", &mut child).await;
     let out = child.wait_with_output().unwrap();
     assert_eq!(
         killed,
@@ -113,15 +95,7 @@ async fn lock_wait_timeout_fails_fast_and_names_the_blocker() {
         assert_only_failed_record(&dir);
         holder.batch_execute("COMMIT").await.unwrap();
     }
-    ok(&pgsnap(&[
-        "backup",
-        "-d",
-        &src.conninfo(),
-        "-f",
-        path_str(&file),
-        "--lock-wait-timeout",
-        "1s",
-    ]));
+    backup_ok(&src, &file, &["--lock-wait-timeout", "1s"]);
 }
 
 /// pgbench's TPC-B-like transactions keep four sums equal; a backup whose
@@ -165,17 +139,7 @@ async fn backup_under_concurrent_writes_is_one_consistent_snapshot() {
     let mut restored = Vec::new();
     for i in 0..3 {
         let file = dir.path(&format!("b{i}.pgsnap"));
-        ok(&pgsnap(&[
-            "backup",
-            "-d",
-            &src.conninfo(),
-            "-f",
-            path_str(&file),
-            "-j",
-            "4",
-            "--split-mib",
-            "1",
-        ]));
+        backup_ok(&src, &file, &["-j", "4", "--split-mib", "1"]);
         let target = src.sibling(&format!("copy{i}"));
         ok(&pgsnap(&[
             "restore",
@@ -216,6 +180,37 @@ async fn backup_under_concurrent_writes_is_one_consistent_snapshot() {
             "{target}: inconsistent copy, sums {sums:?}"
         );
     }
+}
+
+/// Terminates, as soon as it is seen, the backend in database `db` that runs a
+/// COPY of `table`; returns how many were terminated (0 if `child` ended first
+/// or none showed up within a minute).
+async fn terminate_copy(
+    cluster: &pgsnap::cluster::Cluster,
+    db: &str,
+    table: &str,
+    child: &mut std::process::Child,
+) -> i64 {
+    let admin = connect(cluster, "postgres").await;
+    let pattern = format!("COPY%{table}%");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+        let killed: i64 = admin
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                 WHERE datname = $1 AND query LIKE $2 AND state = 'active' \
+                   AND pid <> pg_backend_pid()",
+                &[&db, &pattern],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if killed > 0 {
+            return killed;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    0
 }
 
 /// A tmpfs of 4 MiB, unmounted on drop. Mounting needs root, which the test
@@ -353,15 +348,7 @@ async fn terminated_restore_worker_names_the_table_and_the_target_state() {
     .await;
     let dir = Scratch::new("rterm");
     let file = dir.path("r.pgsnap");
-    ok(&pgsnap(&[
-        "backup",
-        "-d",
-        &src.conninfo(),
-        "-f",
-        path_str(&file),
-        "--chunk-kib",
-        "64",
-    ]));
+    backup_ok(&src, &file, &["--chunk-kib", "64"]);
     for single in [false, true] {
         let target = src.sibling(if single { "single" } else { "parallel" });
         let mut args = vec!["restore", "-d"];
@@ -371,26 +358,12 @@ async fn terminated_restore_worker_names_the_table_and_the_target_state() {
         if single {
             args.push("--single-transaction");
         }
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgsnap"))
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pgsnap"))
             .args(&args)
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        let admin = connect(&src.cluster, "postgres").await;
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let mut killed = 0i64;
-        while killed == 0 && Instant::now() < deadline {
-            killed = admin
-                .query_one(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
-                     WHERE datname = $1 AND query LIKE 'COPY%big%' AND state = 'active'",
-                    &[&target],
-                )
-                .await
-                .unwrap()
-                .get(0);
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
+        let killed = terminate_copy(&src.cluster, &target, "big", &mut child).await;
         let out = child.wait_with_output().unwrap();
         assert_eq!(killed, 1, "no COPY into big was seen: {}", stderr(&out));
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));

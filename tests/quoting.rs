@@ -37,27 +37,10 @@ async fn hostile_identifiers_round_trip() {
     .await;
     let dir = Scratch::new("quoting");
     let file = dir.path("q.pgsnap");
-    ok(&pgsnap(&[
-        "backup",
-        "-d",
-        &src.conninfo(),
-        "-f",
-        path_str(&file),
-        "-j",
-        "2",
-    ]));
+    backup_ok(&src, &file, &["-j", "2"]);
     ok(&pgsnap(&["verify", path_str(&file)]));
     ok(&pgsnap(&["list", path_str(&file)]));
-    let target = src.sibling("restored");
-    ok(&pgsnap(&[
-        "restore",
-        "-d",
-        &src.cluster.conninfo(&target),
-        "--create",
-        "-j",
-        "2",
-        path_str(&file),
-    ]));
+    let target = restore_copy(&src, &file, "restored", &["-j", "2"]);
     assert_same(&src.cluster, &src.name, &target).await;
     // Nothing ran that the names spell out: the public schema is still there.
     let public: i64 = connect(&src.cluster, &target)

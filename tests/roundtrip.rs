@@ -64,13 +64,7 @@ async fn list_json_names_every_entry_and_stream() {
     .await;
     let dir = Scratch::new("listjson");
     let file = dir.path("a.pgsnap");
-    ok(&pgsnap(&[
-        "backup",
-        "-d",
-        &src.conninfo(),
-        "-f",
-        path_str(&file),
-    ]));
+    backup_ok(&src, &file, &[]);
     let out = pgsnap(&["list", "--json", path_str(&file)]);
     ok(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("list --json is JSON");
@@ -112,14 +106,7 @@ async fn stdout_archive_restores() {
     ok(&out);
     std::fs::write(&file, &out.stdout).unwrap();
     ok(&pgsnap(&["verify", path_str(&file)]));
-    let target = src.sibling("copy");
-    ok(&pgsnap(&[
-        "restore",
-        "-d",
-        &src.cluster.conninfo(&target),
-        "--create",
-        path_str(&file),
-    ]));
+    let target = restore_copy(&src, &file, "copy", &[]);
     assert_same(&src.cluster, &src.name, &target).await;
 }
 
@@ -132,13 +119,7 @@ async fn restore_refuses_non_empty_target_unless_clean() {
     .await;
     let dir = Scratch::new("clean");
     let file = dir.path("a.pgsnap");
-    ok(&pgsnap(&[
-        "backup",
-        "-d",
-        &src.conninfo(),
-        "-f",
-        path_str(&file),
-    ]));
+    backup_ok(&src, &file, &[]);
 
     // Restoring over the source itself: refused, nothing touched.
     let out = pgsnap(&["restore", "-d", &src.conninfo(), path_str(&file)]);
@@ -258,25 +239,8 @@ async fn mutual_foreign_keys_and_many_indexes_restore_in_parallel() {
     src.exec(&sql).await;
     let dir = Scratch::new("mutual");
     let file = dir.path("m.pgsnap");
-    ok(&pgsnap(&[
-        "backup",
-        "-d",
-        &src.conninfo(),
-        "-f",
-        path_str(&file),
-        "-j",
-        "4",
-    ]));
-    let target = src.sibling("restored");
-    ok(&pgsnap(&[
-        "restore",
-        "-d",
-        &src.cluster.conninfo(&target),
-        "--create",
-        "-j",
-        "4",
-        path_str(&file),
-    ]));
+    backup_ok(&src, &file, &["-j", "4"]);
+    let target = restore_copy(&src, &file, "restored", &["-j", "4"]);
     assert_same(&src.cluster, &src.name, &target).await;
 }
 
@@ -294,17 +258,7 @@ async fn big_table_split_into_ctid_ranges_round_trips() {
     .await;
     let dir = Scratch::new("split");
     let file = dir.path("s.pgsnap");
-    ok(&pgsnap(&[
-        "backup",
-        "-d",
-        &src.conninfo(),
-        "-f",
-        path_str(&file),
-        "-j",
-        "3",
-        "--split-mib",
-        "2",
-    ]));
+    backup_ok(&src, &file, &["-j", "3", "--split-mib", "2"]);
     let out = pgsnap(&["list", "--json", path_str(&file)]);
     ok(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -322,18 +276,12 @@ async fn big_table_split_into_ctid_ranges_round_trips() {
     let rows: u64 = parts.iter().map(|s| s["rows"].as_u64().unwrap()).sum();
     assert_eq!(rows, 60000 - 60000 / 7);
     ok(&pgsnap(&["verify", path_str(&file)]));
-    let target = src.sibling("restored");
-    ok(&pgsnap(&[
-        "restore",
-        "-d",
-        &src.cluster.conninfo(&target),
-        "--create",
-        "-j",
-        "3",
-        "--set",
-        "maintenance_work_mem=64MB",
-        path_str(&file),
-    ]));
+    let target = restore_copy(
+        &src,
+        &file,
+        "restored",
+        &["-j", "3", "--set", "maintenance_work_mem=64MB"],
+    );
     assert_same(&src.cluster, &src.name, &target).await;
 
     let out = pgsnap(&[
@@ -360,23 +308,8 @@ async fn large_single_stream_tables_load_frozen() {
     .await;
     let dir = Scratch::new("freeze");
     let file = dir.path("f.pgsnap");
-    ok(&pgsnap(&[
-        "backup",
-        "-d",
-        &src.conninfo(),
-        "-f",
-        path_str(&file),
-    ]));
-    let target = src.sibling("restored");
-    ok(&pgsnap(&[
-        "restore",
-        "-d",
-        &src.cluster.conninfo(&target),
-        "--create",
-        "-j",
-        "2",
-        path_str(&file),
-    ]));
+    backup_ok(&src, &file, &[]);
+    let target = restore_copy(&src, &file, "restored", &["-j", "2"]);
     assert_same(&src.cluster, &src.name, &target).await;
     let c = connect(&src.cluster, &target).await;
     c.batch_execute("CREATE EXTENSION pg_visibility")

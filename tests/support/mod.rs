@@ -221,3 +221,24 @@ pub fn assert_only_failed_record(dir: &Scratch) {
         "{v}"
     );
 }
+
+/// `pgsnap backup -d SRC -f FILE EXTRA...`, which must succeed.
+pub fn backup_ok(src: &TestDb, file: &Path, extra: &[&str]) {
+    let mut args = vec!["backup", "-d"];
+    let conn = src.conninfo();
+    args.extend([conn.as_str(), "-f", path_str(file)]);
+    args.extend(extra);
+    ok(&pgsnap(&args));
+}
+
+/// Restores FILE into a new database `src.sibling(suffix)` (`--create`, plus
+/// EXTRA), which must succeed; returns the new database's name.
+pub fn restore_copy(src: &TestDb, file: &Path, suffix: &str, extra: &[&str]) -> String {
+    let target = src.sibling(suffix);
+    let conn = src.cluster.conninfo(&target);
+    let mut args = vec!["restore", "-d", conn.as_str(), "--create"];
+    args.extend(extra);
+    args.push(path_str(file));
+    ok(&pgsnap(&args));
+    target
+}
