@@ -1,19 +1,11 @@
 //! Password authentication (SCRAM) from the environment and the password file,
 //! and that a password never shows up in pgsnap's output.
 
-use pgsnap::cluster::{find_bindir, Cluster};
-
 use crate::support::*;
 
 #[tokio::test]
 async fn passwords_come_from_env_and_pgpass_and_never_leak() {
-    let bindir = find_bindir(
-        std::env::var_os("PGSNAP_PG_BINDIR")
-            .map(std::path::PathBuf::from)
-            .as_deref(),
-    )
-    .unwrap();
-    let mut cluster = Cluster::start(&bindir).unwrap();
+    let mut cluster = private_cluster();
     let admin = connect(&cluster, "postgres").await;
     admin
         .batch_execute(

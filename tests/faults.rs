@@ -271,14 +271,7 @@ async fn full_disk_fails_clearly_and_leaves_nothing() {
 
 #[tokio::test]
 async fn server_restart_during_backup_fails_and_leaves_no_file() {
-    use pgsnap::cluster::{find_bindir, Cluster};
-    let bindir = find_bindir(
-        std::env::var_os("PGSNAP_PG_BINDIR")
-            .map(std::path::PathBuf::from)
-            .as_deref(),
-    )
-    .unwrap();
-    let mut cluster = Cluster::start(&bindir).unwrap();
+    let mut cluster = private_cluster();
     connect(&cluster, "postgres")
         .await
         .batch_execute("CREATE DATABASE restartdb")

@@ -4,8 +4,6 @@
 use std::path::Path;
 use std::process::Command;
 
-use pgsnap::cluster::{find_bindir, Cluster};
-
 use crate::support::*;
 
 fn openssl(dir: &Path, args: &[&str]) {
@@ -105,13 +103,7 @@ async fn tls_modes_behave_like_libpq() {
             "/CN=other-ca",
         ],
     );
-    let bindir = find_bindir(
-        std::env::var_os("PGSNAP_PG_BINDIR")
-            .map(std::path::PathBuf::from)
-            .as_deref(),
-    )
-    .unwrap();
-    let mut cluster = Cluster::start(&bindir).unwrap();
+    let mut cluster = private_cluster();
     cluster
         .write_data_file(
             "server.crt",

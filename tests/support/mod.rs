@@ -20,12 +20,18 @@ pub fn cluster() -> Arc<Cluster> {
     if let Some(c) = slot.upgrade() {
         return c;
     }
+    let c = Arc::new(private_cluster());
+    *slot = Arc::downgrade(&c);
+    c
+}
+
+/// A cluster of its own, for a test that reconfigures or restarts the server.
+/// Fails loudly without PostgreSQL.
+pub fn private_cluster() -> Cluster {
     let explicit = std::env::var_os("PGSNAP_PG_BINDIR").map(PathBuf::from);
     let bindir = find_bindir(explicit.as_deref())
         .unwrap_or_else(|e| panic!("the integration tests need PostgreSQL server binaries: {e}"));
-    let c = Arc::new(Cluster::start(&bindir).unwrap_or_else(|e| panic!("{e}")));
-    *slot = Arc::downgrade(&c);
-    c
+    Cluster::start(&bindir).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// A database of its own for one test, dropped at the end.
