@@ -2,9 +2,9 @@
 
 use crate::support::*;
 
-async fn roundtrip_corpus(jobs: &str) {
+async fn roundtrip_corpus(corpus: &str, jobs: &str) {
     let src = TestDb::new("rt_src").await;
-    src.exec(CORPUS).await;
+    src.exec(corpus).await;
     let dir = Scratch::new("rt");
     let file = dir.path("corpus.pgsnap");
     ok(&pgsnap(&[
@@ -46,12 +46,22 @@ async fn roundtrip_corpus(jobs: &str) {
 
 #[tokio::test]
 async fn corpus_round_trips_exactly_j1() {
-    roundtrip_corpus("1").await;
+    roundtrip_corpus(CORPUS, "1").await;
 }
 
 #[tokio::test]
 async fn corpus_round_trips_exactly_j4() {
-    roundtrip_corpus("4").await;
+    roundtrip_corpus(CORPUS, "4").await;
+}
+
+#[tokio::test]
+async fn fidelity_corpus_round_trips_exactly_j1() {
+    roundtrip_corpus(FIDELITY, "1").await;
+}
+
+#[tokio::test]
+async fn fidelity_corpus_round_trips_exactly_j4() {
+    roundtrip_corpus(FIDELITY, "4").await;
 }
 
 #[tokio::test]

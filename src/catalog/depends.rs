@@ -1,5 +1,5 @@
 //! Dependencies between user objects (`pg_depend`), keyed by the catalogs we
-//! model. A column default (`pg_attrdef`) and a view's rule (`pg_rewrite`) are
+//! model. A column default (`pg_attrdef`) and a view's `_RETURN` rule are
 //! resolved to their relation here, since that is the object we recreate.
 
 use super::{get, query, CatalogError, Oid, FIRST_NORMAL_OID};
@@ -14,17 +14,30 @@ pub enum ObjClass {
     Function,
     Constraint,
     Trigger,
+    Extension,
+    Policy,
+    /// `pg_rewrite`: rules other than a view's `_RETURN` rule.
+    Rule,
+    EventTrigger,
+    Statistics,
+    Collation,
 }
 
 impl ObjClass {
     /// The fixed OIDs of the catalogs themselves (`pg_class.oid` of `pg_namespace`, ...).
-    const CATALOGS: [(Oid, ObjClass); 6] = [
+    const CATALOGS: [(Oid, ObjClass); 12] = [
         (2615, ObjClass::Namespace),
         (1259, ObjClass::Relation),
         (1247, ObjClass::Type),
         (1255, ObjClass::Function),
         (2606, ObjClass::Constraint),
         (2620, ObjClass::Trigger),
+        (3079, ObjClass::Extension),
+        (3256, ObjClass::Policy),
+        (2618, ObjClass::Rule),
+        (3466, ObjClass::EventTrigger),
+        (3381, ObjClass::Statistics),
+        (3456, ObjClass::Collation),
     ];
 
     /// The class of catalog `oid`, if we model it.
@@ -61,15 +74,17 @@ pub struct Depend {
 pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Depend>, CatalogError> {
     const WHAT: &str = "dependencies";
     let resolve = |class: &str, oid: &str| {
+        let view_rule = format!(
+            "{class} = 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND EXISTS (SELECT 1 \
+             FROM pg_catalog.pg_rewrite rw WHERE rw.oid = {oid} AND rw.rulename = '_RETURN')"
+        );
         format!(
-            "CASE {class} \
-               WHEN 'pg_catalog.pg_attrdef'::pg_catalog.regclass THEN \
+            "CASE WHEN {class} = 'pg_catalog.pg_attrdef'::pg_catalog.regclass THEN \
                  (SELECT ad.adrelid FROM pg_catalog.pg_attrdef ad WHERE ad.oid = {oid}) \
-               WHEN 'pg_catalog.pg_rewrite'::pg_catalog.regclass THEN \
+               WHEN {view_rule} THEN \
                  (SELECT rw.ev_class FROM pg_catalog.pg_rewrite rw WHERE rw.oid = {oid}) \
                ELSE {oid} END, \
-             CASE WHEN {class} IN ('pg_catalog.pg_attrdef'::pg_catalog.regclass, \
-                                   'pg_catalog.pg_rewrite'::pg_catalog.regclass) \
+             CASE WHEN {class} = 'pg_catalog.pg_attrdef'::pg_catalog.regclass OR ({view_rule}) \
                THEN 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid \
                ELSE {class} END"
         )
@@ -77,7 +92,10 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Depend>,
     let classes = "('pg_catalog.pg_namespace'::pg_catalog.regclass, 'pg_catalog.pg_class'::pg_catalog.regclass, \
         'pg_catalog.pg_type'::pg_catalog.regclass, 'pg_catalog.pg_proc'::pg_catalog.regclass, \
         'pg_catalog.pg_constraint'::pg_catalog.regclass, 'pg_catalog.pg_trigger'::pg_catalog.regclass, \
-        'pg_catalog.pg_attrdef'::pg_catalog.regclass, 'pg_catalog.pg_rewrite'::pg_catalog.regclass)";
+        'pg_catalog.pg_attrdef'::pg_catalog.regclass, 'pg_catalog.pg_rewrite'::pg_catalog.regclass, \
+        'pg_catalog.pg_extension'::pg_catalog.regclass, 'pg_catalog.pg_policy'::pg_catalog.regclass, \
+        'pg_catalog.pg_event_trigger'::pg_catalog.regclass, \
+        'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, 'pg_catalog.pg_collation'::pg_catalog.regclass)";
     let sql = format!(
         "SELECT DISTINCT {}, {}, d.deptype = 'a' \
          FROM pg_catalog.pg_depend d \

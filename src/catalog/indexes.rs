@@ -17,6 +17,12 @@ pub struct Index {
     pub constraint: Oid,
     /// The partitioned-parent index it is attached to, else 0.
     pub parent: Oid,
+    /// `CLUSTER ON` this index.
+    pub clustered: bool,
+    /// `REPLICA IDENTITY USING INDEX` this index.
+    pub replica_identity: bool,
+    /// Statistics targets set on index columns: (column number, target).
+    pub stat_targets: Vec<(i16, i32)>,
 }
 
 pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Index>, CatalogError> {
@@ -27,7 +33,10 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Index>, 
           COALESCE((SELECT co.oid FROM pg_catalog.pg_constraint co WHERE co.conindid = i.indexrelid \
                     AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')), 0::pg_catalog.oid), \
           COALESCE((SELECT h.inhparent FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid), \
-                   0::pg_catalog.oid) \
+                   0::pg_catalog.oid), \
+          i.indisclustered, i.indisreplident, \
+          ARRAY(SELECT a.attnum::int4 * 100000 + a.attstattarget::int4 FROM pg_catalog.pg_attribute a \
+                WHERE a.attrelid = i.indexrelid AND a.attstattarget::int4 >= 0 ORDER BY a.attnum) \
          FROM pg_catalog.pg_index i \
          JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace \
@@ -46,6 +55,12 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Index>, 
                 definition: get(r, WHAT, 4)?,
                 constraint: get(r, WHAT, 5)?,
                 parent: get(r, WHAT, 6)?,
+                clustered: get(r, WHAT, 7)?,
+                replica_identity: get(r, WHAT, 8)?,
+                stat_targets: get::<Vec<i32>>(r, WHAT, 9)?
+                    .into_iter()
+                    .map(|v| ((v / 100_000) as i16, v % 100_000))
+                    .collect(),
             })
         })
         .collect()

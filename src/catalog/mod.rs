@@ -13,27 +13,41 @@
 //! Objects that belong to an extension (`pg_depend.deptype = 'e'`) and objects
 //! in system schemas are never loaded.
 
+mod acls;
+mod collations;
 mod comments;
 mod constraints;
 mod depends;
 mod error;
+mod event_triggers;
+mod extensions;
 mod functions;
 mod indexes;
 mod namespaces;
+mod policies;
 mod relations;
+mod rules;
 mod sequences;
+mod statistics;
 mod triggers;
 mod types;
 
+pub use acls::{Acl, DefaultAcl};
+pub use collations::Collation;
 pub use comments::Comment;
 pub use constraints::{Constraint, ConstraintKind};
 pub use depends::{Depend, ObjClass, ObjRef};
 pub use error::CatalogError;
+pub use event_triggers::EventTrigger;
+pub use extensions::{Extension, ExtensionMember};
 pub use functions::Function;
 pub use indexes::Index;
 pub use namespaces::Namespace;
+pub use policies::Policy;
 pub use relations::{Column, RelKind, Relation};
+pub use rules::Rule;
 pub use sequences::{Sequence, SequenceOwner};
+pub use statistics::Statistics;
 pub use triggers::Trigger;
 pub use types::{CompositeAttr, TypeInfo, UserType, UserTypeKind};
 
@@ -47,8 +61,14 @@ pub const FIRST_NORMAL_OID: Oid = 16384;
 /// Everything the schema planner needs, read at one snapshot.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Catalog {
+    /// `server_version_num` of the source server.
+    pub server_version_num: i32,
     /// User schemas, `public` included (it is flagged, never created).
     pub namespaces: Vec<Namespace>,
+    pub extensions: Vec<Extension>,
+    /// Member objects of those extensions.
+    pub extension_members: Vec<ExtensionMember>,
+    pub collations: Vec<Collation>,
     /// Every type of the database (system ones too), for binary-COPY safety.
     pub types: Vec<TypeInfo>,
     /// Enums, domains and standalone composite types in user schemas.
@@ -64,6 +84,14 @@ pub struct Catalog {
     /// User triggers (no internal ones, no clones on partitions).
     pub triggers: Vec<Trigger>,
     pub comments: Vec<Comment>,
+    /// Rewrite rules that are not a view's definition.
+    pub rules: Vec<Rule>,
+    pub policies: Vec<Policy>,
+    pub event_triggers: Vec<EventTrigger>,
+    pub statistics: Vec<Statistics>,
+    /// Privileges of objects whose ACL is not the default one.
+    pub acls: Vec<Acl>,
+    pub default_acls: Vec<DefaultAcl>,
     /// `pg_depend` rows of kind normal and auto between user objects, with
     /// column defaults and view rules already resolved to their relation.
     pub depends: Vec<Depend>,
@@ -84,6 +112,16 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
             .await
             .map_err(|e| CatalogError::query("session settings", e))?;
     }
+    let version = query(
+        c(0),
+        "server version",
+        "SELECT pg_catalog.current_setting('server_version_num')::int4",
+    )
+    .await?;
+    let server_version_num: i32 = match version.first() {
+        Some(row) => get(row, "server version", 0)?,
+        None => 0,
+    };
     // The heaviest queries (relations with columns, pg_depend, indexes,
     // constraints) go to different connections first.
     let (
@@ -111,8 +149,39 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         triggers::load(c(2)),
         comments::load(c(1)),
     )?;
+    let (
+        extensions,
+        extension_members,
+        collations,
+        rules,
+        policies,
+        event_triggers,
+        statistics,
+        acls,
+        default_acls,
+    ) = tokio::try_join!(
+        extensions::load(c(0)),
+        extensions::load_members(c(1)),
+        collations::load(c(2)),
+        rules::load(c(3)),
+        policies::load(c(4)),
+        event_triggers::load(c(5)),
+        statistics::load(c(0)),
+        acls::load(c(1)),
+        acls::load_defaults(c(2)),
+    )?;
     Ok(Catalog {
+        server_version_num,
         namespaces,
+        extensions,
+        extension_members,
+        collations,
+        rules,
+        policies,
+        event_triggers,
+        statistics,
+        acls,
+        default_acls,
         types,
         user_types,
         functions,

@@ -32,6 +32,14 @@ pub struct Column {
     pub identity: Option<char>,
     /// Defined by the table itself (not only inherited from a parent).
     pub is_local: bool,
+    /// `attstattarget` when set (not -1 / NULL).
+    pub stat_target: Option<i32>,
+    /// `attstorage` when it differs from the type's default: p, e, m or x.
+    pub storage: Option<char>,
+    /// `attcompression` when set (14+): p(glz) or l(z4).
+    pub compression: Option<char>,
+    /// `attoptions` as `name=value` strings.
+    pub options: Vec<String>,
 }
 
 /// One table, view or materialized view.
@@ -56,6 +64,14 @@ pub struct Relation {
     /// Parents (partitioned parent, or inheritance parents in `inhseqno` order).
     pub parents: Vec<Oid>,
     pub columns: Vec<Column>,
+    /// `ENABLE ROW LEVEL SECURITY`.
+    pub row_security: bool,
+    /// `FORCE ROW LEVEL SECURITY`.
+    pub force_row_security: bool,
+    /// `relreplident`: d(efault), n(othing), f(ull), i(ndex).
+    pub replica_identity: char,
+    /// Table access method when it is not `heap`.
+    pub access_method: Option<String>,
 }
 
 /// Relations with their columns; the two queries run concurrently on `client`
@@ -74,8 +90,11 @@ pub(super) async fn load(
           CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, \
           c.relispopulated, \
           ARRAY(SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid \
-                ORDER BY i.inhseqno) \
+                ORDER BY i.inhseqno), \
+          c.relrowsecurity, c.relforcerowsecurity, c.relreplident::text, \
+          NULLIF(am.amname::text, 'heap') \
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam AND c.relkind IN ('r', 'm') \
          WHERE c.relkind IN ('r', 'p', 'v', 'm') AND {USER_NAMESPACE} AND {} \
          ORDER BY c.oid",
         not_extension_member("pg_class", "c.oid")
@@ -104,6 +123,10 @@ pub(super) async fn load(
             populated: get(r, WHAT, 10)?,
             parents: get(r, WHAT, 11)?,
             columns: Vec::new(),
+            row_security: get(r, WHAT, 12)?,
+            force_row_security: get(r, WHAT, 13)?,
+            replica_identity: get::<String>(r, WHAT, 14)?.chars().next().unwrap_or('d'),
+            access_method: get(r, WHAT, 15)?,
         });
     }
     // Both lists are in relation oid order: attach columns in one pass.
@@ -124,7 +147,11 @@ async fn load_columns(client: &tokio_postgres::Client) -> Result<Vec<(Oid, Colum
           pg_catalog.format_type(a.atttypid, a.atttypmod), \
           CASE WHEN a.attcollation <> t.typcollation THEN {} END, \
           a.attnotnull, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attgenerated::text, \
-          a.attidentity::text, a.attislocal \
+          a.attidentity::text, a.attislocal, \
+          NULLIF(COALESCE(a.attstattarget::int4, -1), -1), \
+          CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, \
+          NULLIF(pg_catalog.to_jsonb(a.*) ->> 'attcompression', ''), \
+          COALESCE(a.attoptions, '{{}}'::text[]) \
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -154,6 +181,10 @@ async fn load_columns(client: &tokio_postgres::Client) -> Result<Vec<(Oid, Colum
                     generated: !generated.is_empty(),
                     identity: identity.chars().next(),
                     is_local: get(r, WHAT, 10)?,
+                    stat_target: get(r, WHAT, 11)?,
+                    storage: get::<Option<String>>(r, WHAT, 12)?.and_then(|s| s.chars().next()),
+                    compression: get::<Option<String>>(r, WHAT, 13)?.and_then(|s| s.chars().next()),
+                    options: get(r, WHAT, 14)?,
                 },
             ))
         })

@@ -88,6 +88,18 @@ pub enum ObjectKind {
     Acl,
     #[serde(rename = "MATERIALIZED VIEW DATA")]
     RefreshMaterializedView,
+    #[serde(rename = "COLLATION")]
+    Collation,
+    #[serde(rename = "STATISTICS")]
+    Statistics,
+    #[serde(rename = "POLICY")]
+    Policy,
+    #[serde(rename = "ROW SECURITY")]
+    RowSecurity,
+    #[serde(rename = "DEFAULT ACL")]
+    DefaultAcl,
+    #[serde(rename = "EVENT TRIGGER")]
+    EventTrigger,
 }
 
 impl ObjectKind {
@@ -117,6 +129,12 @@ impl ObjectKind {
             ObjectKind::Comment => "COMMENT",
             ObjectKind::Acl => "ACL",
             ObjectKind::RefreshMaterializedView => "MATERIALIZED VIEW DATA",
+            ObjectKind::Collation => "COLLATION",
+            ObjectKind::Statistics => "STATISTICS",
+            ObjectKind::Policy => "POLICY",
+            ObjectKind::RowSecurity => "ROW SECURITY",
+            ObjectKind::DefaultAcl => "DEFAULT ACL",
+            ObjectKind::EventTrigger => "EVENT TRIGGER",
         }
     }
 }

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use super::graph::{Graph, Node};
 use super::{functions, quote, Ctx};
 use crate::catalog::{
-    Comment, Constraint, Function, Namespace, ObjClass, ObjRef, Oid, RelKind, Sequence, Trigger,
-    UserType, UserTypeKind,
+    Collation, Comment, Constraint, EventTrigger, Extension, Function, Namespace, ObjClass, ObjRef,
+    Oid, Policy, RelKind, Rule, Sequence, Statistics, Trigger, UserType, UserTypeKind,
 };
 
 /// The catalog objects a comment can name, by oid.
@@ -20,6 +20,12 @@ struct Lookup<'a> {
     constraints: HashMap<Oid, &'a Constraint>,
     triggers: HashMap<Oid, &'a Trigger>,
     sequences: HashMap<Oid, &'a Sequence>,
+    extensions: HashMap<Oid, &'a Extension>,
+    policies: HashMap<Oid, &'a Policy>,
+    rules: HashMap<Oid, &'a Rule>,
+    event_triggers: HashMap<Oid, &'a EventTrigger>,
+    statistics: HashMap<Oid, &'a Statistics>,
+    collations: HashMap<Oid, &'a Collation>,
 }
 
 impl<'a> Lookup<'a> {
@@ -38,6 +44,12 @@ impl<'a> Lookup<'a> {
             constraints: cat.constraints.iter().map(|x| (x.oid, x)).collect(),
             triggers: cat.triggers.iter().map(|x| (x.oid, x)).collect(),
             sequences: cat.sequences.iter().map(|x| (x.oid, x)).collect(),
+            extensions: cat.extensions.iter().map(|x| (x.oid, x)).collect(),
+            policies: cat.policies.iter().map(|x| (x.oid, x)).collect(),
+            rules: cat.rules.iter().map(|x| (x.oid, x)).collect(),
+            event_triggers: cat.event_triggers.iter().map(|x| (x.oid, x)).collect(),
+            statistics: cat.statistics.iter().map(|x| (x.oid, x)).collect(),
+            collations: cat.collations.iter().map(|x| (x.oid, x)).collect(),
         }
     }
 }
@@ -121,19 +133,61 @@ fn describe(ctx: &Ctx, lk: &Lookup, c: &Comment) -> Option<(String, String, Opti
         }
         ObjClass::Trigger => {
             let t = lk.triggers.get(&oid)?;
-            let rel = ctx.rels.get(&t.table)?;
-            let target = format!(
-                "TRIGGER {} ON {}",
-                quote::ident(&t.name),
-                quote::qualified(&rel.schema, &rel.name)
-            );
-            Some((
-                target,
-                format!("TRIGGER {} ON {}", t.name, rel.name),
-                Some(rel.schema.clone()),
-            ))
+            on_table(ctx, "TRIGGER", &t.name, t.table)
+        }
+        ObjClass::Policy => {
+            let p = lk.policies.get(&oid)?;
+            on_table(ctx, "POLICY", &p.name, p.table)
+        }
+        ObjClass::Rule => {
+            let r = lk.rules.get(&oid)?;
+            on_table(ctx, "RULE", &r.name, r.table)
+        }
+        ObjClass::Extension => {
+            let x = lk.extensions.get(&oid)?;
+            let target = format!("EXTENSION {}", quote::ident(&x.name));
+            Some((target, format!("EXTENSION {}", x.name), None))
+        }
+        ObjClass::EventTrigger => {
+            let e = lk.event_triggers.get(&oid)?;
+            let target = format!("EVENT TRIGGER {}", quote::ident(&e.name));
+            Some((target, format!("EVENT TRIGGER {}", e.name), None))
+        }
+        ObjClass::Statistics => {
+            let st = lk.statistics.get(&oid)?;
+            in_schema("STATISTICS", &st.schema, &st.name)
+        }
+        ObjClass::Collation => {
+            let c = lk.collations.get(&oid)?;
+            in_schema("COLLATION", &c.schema, &c.name)
         }
     }
+}
+
+/// `WORD name ON schema.table`, for objects that live on a table.
+fn on_table(
+    ctx: &Ctx,
+    word: &str,
+    name: &str,
+    table: Oid,
+) -> Option<(String, String, Option<String>)> {
+    let rel = ctx.rels.get(&table)?;
+    let target = format!(
+        "{word} {} ON {}",
+        quote::ident(name),
+        quote::qualified(&rel.schema, &rel.name)
+    );
+    Some((
+        target,
+        format!("{word} {name} ON {}", rel.name),
+        Some(rel.schema.clone()),
+    ))
+}
+
+/// `WORD schema.name`, for schema-qualified objects.
+fn in_schema(word: &str, schema: &str, name: &str) -> Option<(String, String, Option<String>)> {
+    let target = format!("{word} {}", quote::qualified(schema, name));
+    Some((target, format!("{word} {name}"), Some(schema.to_owned())))
 }
 
 fn describe_relation(

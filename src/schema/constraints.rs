@@ -3,7 +3,7 @@
 //! (Validated checks are inline in `CREATE TABLE`, see `tables`.)
 
 use super::graph::{Graph, Node};
-use super::{quote, Ctx};
+use super::{indexes, quote, Ctx};
 use crate::catalog::{ConstraintKind, ObjClass, ObjRef, RelKind};
 use crate::format::toc::ObjectKind;
 
@@ -29,11 +29,16 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         };
         let name = quote::qualified(&rel.schema, &rel.name);
         let only = if only { "ONLY " } else { "" };
-        let def = format!(
+        let mut def = format!(
             "ALTER TABLE {only}{name} ADD CONSTRAINT {} {};\n",
             quote::ident(&c.name),
             c.definition
         );
+        if c.kind != ConstraintKind::ForeignKey {
+            if let Some(idx) = ctx.indexes.get(&c.index) {
+                def.push_str(&indexes::extras(idx, &name));
+            }
+        }
         // An attached partition's constraint goes away with the parent's.
         let drop = if c.parent != 0 {
             String::new()

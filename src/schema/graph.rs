@@ -80,36 +80,63 @@ impl Node {
 
 /// pg_dump's section for each kind (comments take their object's instead).
 fn section(kind: ObjectKind) -> Section {
-    match priority(kind) {
-        0..=9 => Section::PreData,
-        10..=11 => Section::Data,
-        _ => Section::PostData,
+    use ObjectKind::*;
+    match kind {
+        Extension | Schema | Collation | Type | Domain | Function | Sequence | Table
+        | TableAttach | SequenceOwnedBy | Default | View | MaterializedView => Section::PreData,
+        TableData | SequenceSet => Section::Data,
+        Index
+        | IndexAttach
+        | Constraint
+        | CheckConstraint
+        | FkConstraint
+        | Statistics
+        | Trigger
+        | Rule
+        | Policy
+        | RowSecurity
+        | RefreshMaterializedView
+        | Comment
+        | Acl
+        | DefaultAcl
+        | EventTrigger => Section::PostData,
     }
 }
 
 /// Restore priority of each kind, after `pg_dump_sort.c`'s `dbObjectTypePriority`.
+/// Privileges come after every object they could name, default privileges
+/// after those (so they never apply to objects the restore creates), and
+/// event triggers last (so they never fire during the restore).
 fn priority(kind: ObjectKind) -> u8 {
+    use ObjectKind::*;
     match kind {
-        ObjectKind::Extension => 0,
-        ObjectKind::Schema => 1,
-        ObjectKind::Type | ObjectKind::Domain => 2,
-        ObjectKind::Function => 3,
-        ObjectKind::Sequence => 4,
-        ObjectKind::Table => 5,
-        ObjectKind::TableAttach => 6,
-        ObjectKind::SequenceOwnedBy => 7,
-        ObjectKind::Default => 8,
-        ObjectKind::View | ObjectKind::MaterializedView => 9,
-        ObjectKind::TableData => 10,
-        ObjectKind::SequenceSet => 11,
-        ObjectKind::Index => 12,
-        ObjectKind::IndexAttach => 13,
-        ObjectKind::Constraint => 14,
-        ObjectKind::CheckConstraint => 15,
-        ObjectKind::FkConstraint => 16,
-        ObjectKind::Trigger | ObjectKind::Rule => 17,
-        ObjectKind::RefreshMaterializedView => 18,
-        ObjectKind::Comment | ObjectKind::Acl => 19,
+        Extension => 0,
+        Schema => 1,
+        Collation => 2,
+        Type | Domain => 3,
+        Function => 4,
+        Sequence => 5,
+        Table => 6,
+        TableAttach => 7,
+        SequenceOwnedBy => 8,
+        Default => 9,
+        View | MaterializedView => 10,
+        TableData => 11,
+        SequenceSet => 12,
+        Index => 13,
+        IndexAttach => 14,
+        Constraint => 15,
+        CheckConstraint => 16,
+        Statistics => 17,
+        Rule => 18,
+        Trigger => 19,
+        FkConstraint => 20,
+        Policy | RowSecurity => 21,
+        RefreshMaterializedView => 22,
+        Comment => 23,
+        Acl => 24,
+        DefaultAcl => 25,
+        EventTrigger => 26,
     }
 }
 

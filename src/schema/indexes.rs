@@ -7,8 +7,30 @@ use std::collections::HashMap;
 
 use super::graph::{Graph, Node};
 use super::{quote, Ctx};
-use crate::catalog::{ConstraintKind, ObjClass, ObjRef, Oid};
+use crate::catalog::{ConstraintKind, Index, ObjClass, ObjRef, Oid};
 use crate::format::toc::ObjectKind;
+
+/// What an index carries besides its definition: per-column statistics
+/// targets, `CLUSTER ON` and `REPLICA IDENTITY USING INDEX`.
+pub(super) fn extras(idx: &Index, table: &str) -> String {
+    let name = quote::qualified(&idx.schema, &idx.name);
+    let mut s = String::new();
+    for (col, target) in &idx.stat_targets {
+        s.push_str(&format!(
+            "ALTER INDEX {name} ALTER COLUMN {col} SET STATISTICS {target};\n"
+        ));
+    }
+    let index = quote::ident(&idx.name);
+    if idx.clustered {
+        s.push_str(&format!("ALTER TABLE {table} CLUSTER ON {index};\n"));
+    }
+    if idx.replica_identity {
+        s.push_str(&format!(
+            "ALTER TABLE ONLY {table} REPLICA IDENTITY USING INDEX {index};\n"
+        ));
+    }
+    s
+}
 
 pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
     for idx in &ctx.cat.indexes {
@@ -29,7 +51,12 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
                 quote::qualified(&idx.schema, &idx.name)
             )
         };
-        let def = format!("{};\n", idx.definition.trim_end());
+        let table_name = quote::qualified(&rel.schema, &rel.name);
+        let def = format!(
+            "{};\n{}",
+            idx.definition.trim_end(),
+            extras(idx, &table_name)
+        );
         let node = Node::new(
             ObjectKind::Index,
             Some(&idx.schema),

@@ -11,17 +11,24 @@
 //! (names are schema-qualified as `pg_dump` prints them) and
 //! `check_function_bodies = off`, as `pg_dump` scripts set them.
 
+mod acl;
+mod collations;
 mod comments;
 mod constraints;
 mod data;
 mod depends;
 mod error;
+mod event_triggers;
+mod extensions;
 mod functions;
 mod graph;
 mod indexes;
 mod namespaces;
+mod policies;
 pub mod quote;
+mod rules;
 mod sequences;
+mod statistics;
 mod tables;
 #[cfg(test)]
 mod tests;
@@ -34,7 +41,7 @@ use std::collections::{HashMap, HashSet};
 pub use error::SchemaError;
 
 use crate::catalog::{
-    Catalog, Constraint, ConstraintKind, Index, Oid, Relation, Sequence, TypeInfo,
+    Catalog, Constraint, ConstraintKind, Index, ObjClass, ObjRef, Oid, Relation, Sequence, TypeInfo,
 };
 use crate::format::toc::{CopyFormat, DumpId, SchemaEntry};
 
@@ -72,6 +79,8 @@ pub fn build(catalog: &Catalog) -> Result<SchemaPlan, SchemaError> {
     let ctx = Ctx::new(catalog);
     let mut g = graph::Graph::default();
     namespaces::add(&ctx, &mut g);
+    extensions::add(&ctx, &mut g);
+    collations::add(&ctx, &mut g);
     types::add(&ctx, &mut g);
     functions::add(&ctx, &mut g);
     sequences::add(&ctx, &mut g);
@@ -81,11 +90,18 @@ pub fn build(catalog: &Catalog) -> Result<SchemaPlan, SchemaError> {
     constraints::add(&ctx, &mut g);
     indexes::add(&ctx, &mut g);
     triggers::add(&ctx, &mut g);
+    statistics::add(&ctx, &mut g);
+    rules::add(&ctx, &mut g);
+    policies::add(&ctx, &mut g);
+    let event_triggers = event_triggers::add(&ctx, &mut g);
     let copies = data::add(&ctx, &mut g);
     sequences::add_values(&ctx, &mut g);
     depends::add(&ctx, &mut g);
     views::chain_refreshes(&mut g, &refreshes);
     comments::add(&ctx, &mut g);
+    acl::add(&ctx, &mut g);
+    acl::add_defaults(&ctx, &mut g);
+    event_triggers::run_last(&mut g, &event_triggers);
     finish(g, copies)
 }
 
@@ -148,6 +164,10 @@ struct Ctx<'a> {
     identity: HashMap<(Oid, &'a str), &'a Sequence>,
     /// CHECK constraints by table.
     checks: HashMap<Oid, Vec<&'a Constraint>>,
+    /// The extension each extension member belongs to.
+    extension_members: HashMap<ObjRef, Oid>,
+    /// User schemas by name.
+    schemas: HashMap<&'a str, Oid>,
 }
 
 impl<'a> Ctx<'a> {
@@ -160,6 +180,16 @@ impl<'a> Ctx<'a> {
         }
         Ctx {
             checks,
+            extension_members: cat
+                .extension_members
+                .iter()
+                .map(|m| (m.obj, m.extension))
+                .collect(),
+            schemas: cat
+                .namespaces
+                .iter()
+                .map(|n| (n.name.as_str(), n.oid))
+                .collect(),
             cat,
             rels: cat.relations.iter().map(|r| (r.oid, r)).collect(),
             types: cat.types.iter().map(|t| (t.oid, t)).collect(),
@@ -188,6 +218,18 @@ impl<'a> Ctx<'a> {
 
     fn identity_sequence(&self, table: Oid, column: &str) -> Option<&'a Sequence> {
         self.identity.get(&(table, column)).copied()
+    }
+
+    /// The entry of the extension that `obj` is a member of.
+    fn extension_of(&self, obj: ObjRef, g: &graph::Graph) -> Option<usize> {
+        let x = self.extension_members.get(&obj)?;
+        g.node_of(ObjRef::new(ObjClass::Extension, *x))
+    }
+
+    /// The entry that creates schema `name` (none for `public`).
+    fn schema_node(&self, g: &graph::Graph, name: &str) -> Option<usize> {
+        let oid = self.schemas.get(name)?;
+        g.node_of(ObjRef::new(ObjClass::Namespace, *oid))
     }
 }
 

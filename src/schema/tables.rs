@@ -105,6 +105,9 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
     if let Some(key) = &rel.partition_key {
         s.push_str(&format!("\nPARTITION BY {key}"));
     }
+    if let Some(am) = &rel.access_method {
+        s.push_str(&format!("\nUSING {}", quote::ident(am)));
+    }
     if !rel.options.is_empty() {
         s.push_str(&format!("\nWITH ({})", with_options(rel.options.iter())));
     }
@@ -133,6 +136,54 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
         if col.not_null && !from_parents.iter().any(|p| p.not_null) {
             s.push_str(&format!("{alter} SET NOT NULL;\n"));
         }
+    }
+    for col in &rel.columns {
+        s.push_str(&column_settings(name, col));
+    }
+    match rel.replica_identity {
+        'f' => s.push_str(&format!("ALTER TABLE ONLY {name} REPLICA IDENTITY FULL;\n")),
+        'n' => s.push_str(&format!(
+            "ALTER TABLE ONLY {name} REPLICA IDENTITY NOTHING;\n"
+        )),
+        _ => {}
+    }
+    s
+}
+
+/// A column's statistics target, storage, compression and options, as
+/// `ALTER TABLE` statements.
+fn column_settings(table: &str, col: &Column) -> String {
+    let alter = format!(
+        "ALTER TABLE ONLY {table} ALTER COLUMN {}",
+        quote::ident(&col.name)
+    );
+    let mut s = String::new();
+    if let Some(t) = col.stat_target {
+        s.push_str(&format!("{alter} SET STATISTICS {t};\n"));
+    }
+    let storage = match col.storage {
+        Some('p') => Some("PLAIN"),
+        Some('e') => Some("EXTERNAL"),
+        Some('m') => Some("MAIN"),
+        Some('x') => Some("EXTENDED"),
+        _ => None,
+    };
+    if let Some(st) = storage {
+        s.push_str(&format!("{alter} SET STORAGE {st};\n"));
+    }
+    let compression = match col.compression {
+        Some('p') => Some("pglz"),
+        Some('l') => Some("lz4"),
+        _ => None,
+    };
+    if let Some(c) = compression {
+        s.push_str(&format!("{alter} SET COMPRESSION {c};\n"));
+    }
+    if !col.options.is_empty() {
+        s.push_str(&format!(
+            "{alter} SET ({});\n",
+            with_options(col.options.iter())
+        ));
     }
     s
 }

@@ -25,6 +25,10 @@ fn column(num: i16, name: &str, type_oid: Oid, type_sql: &str) -> Column {
         generated: false,
         identity: None,
         is_local: true,
+        stat_target: None,
+        storage: None,
+        compression: None,
+        options: vec![],
     }
 }
 
@@ -87,6 +91,10 @@ fn catalog() -> Catalog {
             populated: true,
             parents: vec![],
             columns: vec![id, column(2, "parent", 23, "integer"), doubled],
+            row_security: false,
+            force_row_security: false,
+            replica_identity: 'd',
+            access_method: None,
         }],
         sequences: vec![Sequence {
             oid: SEQ,

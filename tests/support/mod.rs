@@ -13,6 +13,11 @@ static CLUSTER: Mutex<Weak<Cluster>> = Mutex::new(Weak::new());
 static DB_COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 pub const CORPUS: &str = include_str!("../corpus/app.sql");
+pub const FIDELITY: &str = include_str!("../corpus/fidelity.sql");
+
+/// Roles that `tests/corpus/fidelity.sql` grants to (roles are per cluster).
+const ROLES: &str = "CREATE ROLE regress_owner; CREATE ROLE regress_reader; \
+    CREATE ROLE regress_writer; CREATE ROLE \"regress Odd \"\"Role\"\"\";";
 
 /// The shared cluster; started on first use. Fails loudly without PostgreSQL.
 pub fn cluster() -> Arc<Cluster> {
@@ -21,6 +26,21 @@ pub fn cluster() -> Arc<Cluster> {
         return c;
     }
     let c = Arc::new(private_cluster());
+    let psql = c
+        .run_tool(
+            "psql",
+            &[
+                "-X".as_ref(),
+                "-v".as_ref(),
+                "ON_ERROR_STOP=1".as_ref(),
+                "-d".as_ref(),
+                c.conninfo("postgres").as_ref(),
+                "-c".as_ref(),
+                ROLES.as_ref(),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("creating the test roles: {e}"));
+    assert!(psql.status.success(), "creating the test roles: {psql:?}");
     *slot = Arc::downgrade(&c);
     c
 }

@@ -1,0 +1,121 @@
+-- Schema-fidelity corpus: the object kinds beyond tests/corpus/app.sql —
+-- extensions, privileges (object, column, default, grants by a non-owner),
+-- row-level security, rules, event triggers, extended statistics,
+-- collations, column storage settings, replica identity, CLUSTER ON.
+-- Needs the roles regress_owner, regress_reader, regress_writer and
+-- "regress Odd ""Role""" (the test harness creates them in its cluster).
+
+CREATE SCHEMA ext;
+CREATE EXTENSION citext WITH SCHEMA ext;
+CREATE EXTENSION hstore;
+CREATE EXTENSION pg_trgm WITH SCHEMA ext;
+COMMENT ON EXTENSION hstore IS 'key/value pairs, in public';
+
+GRANT CREATE ON SCHEMA public TO regress_writer;
+CREATE SCHEMA sec AUTHORIZATION regress_owner;
+GRANT USAGE ON SCHEMA sec TO regress_reader, regress_writer;
+GRANT USAGE ON SCHEMA ext TO PUBLIC;
+GRANT ALL ON SCHEMA sec TO "regress Odd ""Role""" WITH GRANT OPTION;
+
+CREATE COLLATION public.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+CREATE COLLATION public.c_copy FROM "C";
+COMMENT ON COLLATION public.ci IS 'case-insensitive';
+
+CREATE TABLE sec.accounts (
+    id int PRIMARY KEY,
+    owner_name text NOT NULL,
+    email ext.citext,
+    aliases ext.citext[],
+    attrs public.hstore,
+    nick text COLLATE public.ci,
+    code text COLLATE public.c_copy,
+    balance numeric DEFAULT 0,
+    notes text
+);
+ALTER TABLE sec.accounts OWNER TO regress_owner;
+ALTER TABLE sec.accounts ALTER COLUMN notes SET STORAGE EXTERNAL;
+ALTER TABLE sec.accounts ALTER COLUMN notes SET COMPRESSION lz4;
+ALTER TABLE sec.accounts ALTER COLUMN owner_name SET STATISTICS 400;
+ALTER TABLE sec.accounts ALTER COLUMN balance SET (n_distinct = 100);
+ALTER TABLE sec.accounts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE sec.accounts FORCE ROW LEVEL SECURITY;
+CREATE POLICY own_rows ON sec.accounts FOR SELECT TO regress_reader USING (owner_name = CURRENT_USER);
+CREATE POLICY no_negative ON sec.accounts AS RESTRICTIVE FOR UPDATE TO regress_writer, regress_reader
+    USING (true) WITH CHECK (balance >= 0);
+CREATE POLICY small_inserts ON sec.accounts FOR INSERT WITH CHECK (balance < 1000);
+COMMENT ON POLICY own_rows ON sec.accounts IS 'readers see their own rows';
+CREATE INDEX accounts_nick ON sec.accounts (nick);
+CREATE INDEX accounts_email_trgm ON sec.accounts USING gin ((email::text) ext.gin_trgm_ops);
+CREATE INDEX accounts_lower ON sec.accounts (lower(owner_name));
+ALTER INDEX sec.accounts_lower ALTER COLUMN 1 SET STATISTICS 250;
+ALTER TABLE sec.accounts CLUSTER ON accounts_nick;
+GRANT SELECT ON sec.accounts TO regress_reader;
+GRANT SELECT, INSERT, UPDATE ON sec.accounts TO regress_writer WITH GRANT OPTION;
+GRANT SELECT (id, email), UPDATE (balance) ON sec.accounts TO PUBLIC;
+SET ROLE regress_writer;
+GRANT SELECT, UPDATE ON sec.accounts TO "regress Odd ""Role""";
+RESET ROLE;
+
+CREATE STATISTICS sec.accounts_deps (dependencies, ndistinct) ON id, owner_name FROM sec.accounts;
+ALTER STATISTICS sec.accounts_deps OWNER TO regress_owner;
+ALTER STATISTICS sec.accounts_deps SET STATISTICS 500;
+COMMENT ON STATISTICS sec.accounts_deps IS 'id and owner move together';
+
+CREATE FUNCTION sec.balance_of(int) RETURNS numeric LANGUAGE sql STABLE
+    AS $$ SELECT balance FROM sec.accounts WHERE id = $1 $$;
+REVOKE EXECUTE ON FUNCTION sec.balance_of(int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION sec.balance_of(int) TO regress_reader;
+CREATE PROCEDURE sec.touch(int) LANGUAGE sql AS $$ UPDATE sec.accounts SET balance = balance WHERE id = $1 $$;
+GRANT EXECUTE ON PROCEDURE sec.touch(int) TO regress_writer;
+CREATE SEQUENCE sec.ticket_seq;
+GRANT USAGE, SELECT ON SEQUENCE sec.ticket_seq TO regress_writer;
+CREATE TYPE sec.mood AS ENUM ('ok', 'meh');
+REVOKE USAGE ON TYPE sec.mood FROM PUBLIC;
+GRANT USAGE ON TYPE sec.mood TO regress_reader;
+CREATE DOMAIN sec.positive AS int CHECK (VALUE > 0);
+GRANT USAGE ON DOMAIN sec.positive TO regress_writer;
+CREATE VIEW sec.account_names AS SELECT id, owner_name FROM sec.accounts;
+GRANT SELECT ON sec.account_names TO regress_reader;
+GRANT SELECT (owner_name) ON sec.account_names TO regress_writer;
+
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_owner IN SCHEMA sec GRANT SELECT ON TABLES TO regress_reader;
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_owner IN SCHEMA sec GRANT USAGE ON SEQUENCES TO regress_writer;
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_writer GRANT USAGE ON TYPES TO regress_reader;
+ALTER DEFAULT PRIVILEGES FOR ROLE regress_owner GRANT USAGE ON SCHEMAS TO regress_reader;
+SET ROLE regress_owner;
+CREATE TABLE sec.audit (at timestamptz DEFAULT now(), what text);
+CREATE FUNCTION sec.audit_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM sec.audit $$;
+RESET ROLE;
+
+CREATE TABLE public.log_src (id int PRIMARY KEY, v text);
+ALTER TABLE public.log_src REPLICA IDENTITY FULL;
+CREATE TABLE public.log_dst (id int NOT NULL, v text, at timestamptz DEFAULT now());
+CREATE UNIQUE INDEX log_dst_id ON public.log_dst (id);
+ALTER TABLE public.log_dst REPLICA IDENTITY USING INDEX log_dst_id;
+CREATE TABLE public.nothing_ident (x int);
+ALTER TABLE public.nothing_ident REPLICA IDENTITY NOTHING;
+CREATE RULE log_ins AS ON INSERT TO public.log_src DO ALSO
+    INSERT INTO public.log_dst (id, v) VALUES (NEW.id, NEW.v);
+CREATE RULE keep_dst AS ON DELETE TO public.log_dst DO INSTEAD NOTHING;
+CREATE RULE back_to_src AS ON UPDATE TO public.log_dst DO ALSO
+    UPDATE public.log_src SET v = NEW.v WHERE id = NEW.id;
+ALTER TABLE public.log_dst DISABLE RULE keep_dst;
+COMMENT ON RULE log_ins ON public.log_src IS 'copy every insert';
+CREATE STATISTICS public.log_expr ON (lower(v)), id FROM public.log_src;
+
+CREATE FUNCTION public.note_ddl() RETURNS event_trigger LANGUAGE plpgsql
+    AS $$ BEGIN RAISE NOTICE 'ddl: %', tg_tag; END $$;
+CREATE EVENT TRIGGER note_ddl ON ddl_command_end WHEN TAG IN ('CREATE TABLE', 'ALTER TABLE')
+    EXECUTE FUNCTION public.note_ddl();
+CREATE EVENT TRIGGER note_drop ON sql_drop EXECUTE FUNCTION public.note_ddl();
+ALTER EVENT TRIGGER note_drop DISABLE;
+COMMENT ON EVENT TRIGGER note_ddl IS 'says what DDL ran';
+
+INSERT INTO sec.accounts (id, owner_name, email, aliases, attrs, nick, code, balance, notes)
+SELECT g, 'owner' || (g % 7), 'User' || g || '@Example.COM',
+       ARRAY['A' || g, 'b' || g]::ext.citext[], ('k=>' || g)::public.hstore,
+       CASE WHEN g % 2 = 0 THEN 'Nick' ELSE 'nick' END, 'c' || g, g * 1.5, repeat('n', g)
+FROM generate_series(1, 300) g;
+INSERT INTO public.log_src SELECT g, 'v' || g FROM generate_series(1, 50) g;
+INSERT INTO sec.audit (what) VALUES ('created');
