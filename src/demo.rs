@@ -10,6 +10,7 @@ use crate::cluster::{compare, find_bindir, Cluster, ClusterError};
 use crate::engine::{self, BackupOptions, Error, Output, RestoreOptions};
 use crate::format::DEFAULT_CHUNK;
 use crate::pg::error_text;
+use crate::schema::Selection;
 
 const CORPUS: &str = include_str!("../tests/corpus/app.sql");
 
@@ -95,6 +96,7 @@ async fn cycle(
 
     let file = work.join("demo.pgsnap");
     let report = engine::backup(&BackupOptions {
+        selection: Selection::default(),
         conn: cluster.params("demo"),
         output: Output::File(file.clone()),
         jobs,
@@ -124,6 +126,7 @@ async fn cycle(
     );
 
     let r = engine::restore(&RestoreOptions {
+        selection: Selection::default(),
         conn: cluster.params("demo_restored"),
         input: file,
         jobs,

@@ -10,4 +10,5 @@ mod faults;
 mod ops;
 mod quoting;
 mod roundtrip;
+mod select;
 mod tls;

@@ -86,6 +86,14 @@ impl ArchiveReader {
         &self.toc
     }
 
+    /// Narrows what this reader offers to a selection of its TOC: `toc`
+    /// must be this archive's TOC with entries and streams left out (frames
+    /// of the streams left out are simply never read).
+    pub fn restrict(&mut self, toc: Toc) {
+        debug_assert!(toc.streams.len() <= self.toc.streams.len());
+        self.toc = toc;
+    }
+
     /// The archive's trailer (where the data area ends and the TOC starts).
     pub fn trailer(&self) -> &Trailer {
         &self.trailer

@@ -99,6 +99,8 @@ pub struct BackupArgs {
     pub prune: bool,
     #[command(flatten)]
     pub retention: RetentionFlags,
+    #[command(flatten)]
+    pub select: SelectFlags,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
@@ -127,9 +129,55 @@ pub struct RestoreArgs {
     /// Restore everything in one transaction on one connection (all or nothing; -j is ignored).
     #[arg(short = '1', long = "single-transaction")]
     pub single_transaction: bool,
+    #[command(flatten)]
+    pub select: SelectFlags,
+    /// Restore only this section: pre-data, data or post-data (repeatable).
+    #[arg(long = "section", value_name = "SECTION")]
+    pub sections: Vec<String>,
+    /// With --clean: drop with IF EXISTS (pgsnap always does; accepted for pg_restore scripts).
+    #[arg(long = "if-exists")]
+    pub if_exists: bool,
+    /// Stop at the first error (pgsnap always does; accepted for pg_restore scripts).
+    #[arg(short = 'e', long = "exit-on-error")]
+    pub exit_on_error: bool,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
+}
+
+/// pg_dump's and pg_restore's selection options (see `schema::select`).
+#[derive(Debug, Args, Default)]
+pub struct SelectFlags {
+    /// Only objects in schemas matching PATTERN (repeatable; * and ? wildcards).
+    #[arg(short = 'n', long = "schema", value_name = "PATTERN")]
+    pub schemas: Vec<String>,
+    /// No objects in schemas matching PATTERN (repeatable).
+    #[arg(short = 'N', long = "exclude-schema", value_name = "PATTERN")]
+    pub exclude_schemas: Vec<String>,
+    /// Only tables, views and sequences matching PATTERN ([schema.]name; repeatable).
+    #[arg(short = 't', long = "table", value_name = "PATTERN")]
+    pub tables: Vec<String>,
+    /// Not the tables matching PATTERN (repeatable).
+    #[arg(short = 'T', long = "exclude-table", value_name = "PATTERN")]
+    pub exclude_tables: Vec<String>,
+    /// The definitions of the tables matching PATTERN, not their rows (repeatable).
+    #[arg(long = "exclude-table-data", value_name = "PATTERN")]
+    pub exclude_table_data: Vec<String>,
+    /// Only the schema (definitions), no data.
+    #[arg(short = 's', long = "schema-only")]
+    pub schema_only: bool,
+    /// Only the data (rows, sequence values, materialized-view refreshes).
+    #[arg(short = 'a', long = "data-only")]
+    pub data_only: bool,
+    /// No ALTER ... OWNER TO: objects belong to the restoring role.
+    #[arg(short = 'O', long = "no-owner")]
+    pub no_owner: bool,
+    /// No privileges (GRANT/REVOKE) and no default privileges.
+    #[arg(short = 'x', long = "no-acl", visible_alias = "no-privileges")]
+    pub no_acl: bool,
+    /// No COMMENT ON.
+    #[arg(long = "no-comments")]
+    pub no_comments: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,12 +4,16 @@
 use std::os::unix::fs::DirBuilderExt;
 use std::time::{Duration, SystemTime};
 
-use super::args::{BackupArgs, Cli, Command, ConnFlags, ListArgs, RestoreArgs, VerifyArgs};
+use super::args::{
+    BackupArgs, Cli, Command, ConnFlags, ListArgs, RestoreArgs, SelectFlags, VerifyArgs,
+};
 use super::ops;
 use crate::engine::{self, BackupOptions, Error, Output, RestoreOptions};
+use crate::format::toc::Section;
 use crate::format::MAX_FRAME_RAW;
 use crate::ops::time::utc_stamp;
 use crate::pg::{ConnArgs, ConnParams};
+use crate::schema::{Pattern, Selection};
 
 /// Runs the parsed command line; returns the exit code.
 pub async fn run(cli: Cli) -> i32 {
@@ -118,6 +122,46 @@ fn backup_options(a: &BackupArgs) -> Result<BackupOptions, Error> {
             .as_deref()
             .map(parse_duration)
             .transpose()?,
+        selection: selection(&a.select, &[])?,
+    })
+}
+
+/// The selection the flags ask for; a malformed pattern or section is a usage error.
+fn selection(f: &SelectFlags, sections: &[String]) -> Result<Selection, Error> {
+    let many = |texts: &[String], parse: fn(&str) -> Result<Pattern, String>| {
+        texts
+            .iter()
+            .map(|t| parse(t).map_err(Error::usage))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let sections = sections
+        .iter()
+        .map(|s| match s.as_str() {
+            "pre-data" => Ok(Section::PreData),
+            "data" => Ok(Section::Data),
+            "post-data" => Ok(Section::PostData),
+            other => Err(Error::usage(format!(
+                "--section {other:?}: use pre-data, data or post-data"
+            ))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if f.schema_only && f.data_only {
+        return Err(Error::usage(
+            "--schema-only and --data-only cannot be used together",
+        ));
+    }
+    Ok(Selection {
+        schemas: many(&f.schemas, Pattern::schema)?,
+        exclude_schemas: many(&f.exclude_schemas, Pattern::schema)?,
+        tables: many(&f.tables, Pattern::qualified)?,
+        exclude_tables: many(&f.exclude_tables, Pattern::qualified)?,
+        exclude_table_data: many(&f.exclude_table_data, Pattern::qualified)?,
+        schema_only: f.schema_only,
+        data_only: f.data_only,
+        sections,
+        no_owner: f.no_owner,
+        no_acl: f.no_acl,
+        no_comments: f.no_comments,
     })
 }
 
@@ -191,6 +235,7 @@ async fn restore(a: RestoreArgs) -> Result<(), Error> {
         clean: a.clean,
         settings: engine::restore_settings(&overrides),
         single_transaction: a.single_transaction,
+        selection: selection(&a.select, &a.sections)?,
     };
     let report = tokio::select! {
         r = engine::restore(&opts) => r?,

@@ -54,6 +54,8 @@ pub struct BackupOptions {
     pub split_bytes: u64,
     /// Give up when a table lock is not granted within this time; `None` waits.
     pub lock_wait: Option<Duration>,
+    /// Which objects and parts to back up (default: everything).
+    pub selection: schema::Selection,
 }
 
 #[derive(Debug, Clone)]
@@ -268,6 +270,10 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         Err(e) => return Err(e.into()),
     };
     let mut plan = schema::build(&catalog)?;
+    if !opts.selection.is_everything() {
+        let keep = opts.selection.apply(&mut plan.entries)?;
+        plan.tables.retain(|t| keep.contains(&t.entry));
+    }
     lock_tables(&leader, &plan.tables, opts.lock_wait).await?;
     set_lock_timeout(&clients, None).await?;
     refresh_sizes(&leader, &mut plan.tables).await?;

@@ -185,6 +185,8 @@ mod tests {
             definition: String::new(),
             drop: String::new(),
             deps: deps.iter().map(|d| DumpId(*d)).collect(),
+            owner_sql: String::new(),
+            belongs_to: None,
         }
     }
 

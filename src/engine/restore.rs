@@ -26,7 +26,7 @@ use crate::archive::ArchiveReader;
 use crate::format::toc::{DumpId, ObjectKind, SchemaEntry, Section, StreamInfo};
 use crate::pg::copyscan::CopyScanner;
 use crate::pg::{session, CloseReason, ConnParams, PgError};
-use crate::schema::quote;
+use crate::schema::{quote, Selection};
 
 #[derive(Debug, Clone)]
 pub struct RestoreOptions {
@@ -41,6 +41,8 @@ pub struct RestoreOptions {
     pub settings: Vec<(String, String)>,
     /// Restore everything in one transaction on one connection: all or nothing.
     pub single_transaction: bool,
+    /// Which entries of the archive to restore (default: all).
+    pub selection: Selection,
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +64,13 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
     let reader = tokio::task::spawn_blocking(move || ArchiveReader::open(&path))
         .await
         .map_err(|e| Error::failed(format!("reading the archive failed: {e}")))??;
+    let mut reader: ArchiveReader = reader;
+    if !opts.selection.is_everything() {
+        let mut toc = reader.toc().clone();
+        let keep = opts.selection.apply(&mut toc.entries)?;
+        toc.streams.retain(|s| keep.contains(&s.entry));
+        reader.restrict(toc);
+    }
     let reader = Arc::new(reader);
     let toc = reader.toc();
     let target = opts.conn.dbname().to_string();
@@ -77,14 +86,17 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
         apply_settings(&client, &opts.settings).await?;
         run_sql(&client, "BEGIN", "start the restore transaction").await?;
     }
+    // Refuse to create an object that is already there: restoring over a
+    // live database (or twice into one) fails early, before anything runs.
     if opts.clean {
         clean(&client, &toc.entries).await?;
     } else {
-        let objects = count_user_objects(&client).await?;
-        if objects > 0 {
+        let clashes = existing_objects(&client, &toc.entries).await?;
+        if !clashes.is_empty() {
             return Err(Error::failed(format!(
-                "target database {target:?} is not empty ({objects} user objects); restore into an \
-                 empty database (--create makes one), or pass --clean to drop the archive's objects first"
+                "target database {target:?} is not empty: it already has {}; restore into an empty \
+                 database (--create makes one), or pass --clean to drop the archive's objects first",
+                clashes.join(", ")
             )));
         }
     }
@@ -198,9 +210,10 @@ async fn run_entry(client: &Client, entry: &SchemaEntry) -> Result<(), Error> {
     }
     // Parallel post-data DDL can deadlock (two foreign keys between the same
     // tables, say); PostgreSQL aborts one side, which is simply run again.
+    let sql = format!("{}{}", entry.definition, entry.owner_sql);
     let mut attempt = 0;
     loop {
-        match client.batch_execute(&entry.definition).await {
+        match client.batch_execute(&sql).await {
             Ok(()) => return Ok(()),
             Err(e)
                 if attempt < DEADLOCK_RETRIES
@@ -265,22 +278,43 @@ async fn create_database(
 }
 
 /// Relations, non-public schemas, types and functions that are not part of an extension.
-async fn count_user_objects(client: &Client) -> Result<i64, Error> {
-    const SYSTEM: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') \
-        AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp'";
-    const NOT_EXT: &str = "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
-        WHERE d.objid = x.oid AND d.deptype = 'e')";
-    let sql = format!(
-        "SELECT (SELECT count(*) FROM pg_catalog.pg_class x JOIN pg_catalog.pg_namespace n ON n.oid = x.relnamespace WHERE {SYSTEM} AND {NOT_EXT}) \
-              + (SELECT count(*) FROM pg_catalog.pg_namespace n WHERE {SYSTEM} AND n.nspname <> 'public' AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.objid = n.oid AND d.deptype = 'e')) \
-              + (SELECT count(*) FROM pg_catalog.pg_type x JOIN pg_catalog.pg_namespace n ON n.oid = x.typnamespace WHERE {SYSTEM} AND x.typtype IN ('e', 'd', 'r') AND {NOT_EXT}) \
-              + (SELECT count(*) FROM pg_catalog.pg_proc x JOIN pg_catalog.pg_namespace n ON n.oid = x.pronamespace WHERE {SYSTEM} AND {NOT_EXT})"
-    );
-    let row = client
-        .query_one(&sql, &[])
+/// The schemas and relations that `entries` create and the target already
+/// has (at most 10, named).
+async fn existing_objects(client: &Client, entries: &[SchemaEntry]) -> Result<Vec<String>, Error> {
+    let schemas: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.kind == ObjectKind::Schema && e.section == Section::PreData)
+        .map(|e| e.name.as_str())
+        .collect();
+    let (rel_schemas, rel_names): (Vec<&str>, Vec<&str>) = entries
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                ObjectKind::Table
+                    | ObjectKind::View
+                    | ObjectKind::MaterializedView
+                    | ObjectKind::Sequence
+            )
+        })
+        .filter_map(|e| Some((e.schema.as_deref()?, e.name.as_str())))
+        .unzip();
+    let rows = client
+        .query(
+            "SELECT * FROM (\
+               SELECT 'schema ' || pg_catalog.quote_ident(n.nspname) FROM pg_catalog.pg_namespace n \
+               WHERE n.nspname = ANY($1::text[]) \
+               UNION ALL \
+               SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) \
+               FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+               JOIN ROWS FROM (pg_catalog.unnest($2::text[]), pg_catalog.unnest($3::text[])) AS a(s, r) \
+                 ON a.s = n.nspname AND a.r = c.relname) x \
+             ORDER BY 1 LIMIT 10",
+            &[&schemas, &rel_schemas, &rel_names],
+        )
         .await
         .map_err(|e| PgError::query("could not check whether the target is empty", &e))?;
-    Ok(row.get(0))
+    Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
 /// Drops the archive's objects, last first, as `pg_restore --clean` does.

@@ -8,7 +8,7 @@ use super::FormatError;
 /// Major format version: readers reject any other major.
 pub const FORMAT_MAJOR: u16 = 1;
 /// Minor format version: additive changes only (see `format-spec/v1.md`).
-pub const FORMAT_MINOR: u16 = 0;
+pub const FORMAT_MINOR: u16 = 1;
 /// Length of the encoded file header.
 pub const HEADER_LEN: usize = 24;
 /// The first 8 bytes of every archive (PNG-style: high bit, name, newline).

@@ -156,6 +156,14 @@ pub struct SchemaEntry {
     pub drop: String,
     /// Entries that must be restored before this one.
     pub deps: Vec<DumpId>,
+    /// `ALTER ... OWNER TO` statements, run after `definition` unless the
+    /// restore is told to skip ownership (format 1.1; empty before).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub owner_sql: String,
+    /// The entry of the object this one is part of (a table's index, data or
+    /// policy; an object's comment or ACL), which selection follows (1.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub belongs_to: Option<DumpId>,
 }
 
 /// How a stream's bytes are encoded (the COPY format PostgreSQL produced).

@@ -97,7 +97,12 @@ pub fn validate_toc(toc: &Toc, toc_offset: u64) -> Result<(), FormatError> {
         }
     }
     for e in &toc.entries {
-        if let Some(d) = e.deps.iter().find(|d| !entry_ids.contains(d)) {
+        if let Some(d) = e
+            .deps
+            .iter()
+            .chain(&e.belongs_to)
+            .find(|d| !entry_ids.contains(d))
+        {
             return Err(FormatError::toc(format!(
                 "entry {} ({}) depends on entry {}, which does not exist",
                 e.id.0, e.name, d.0
@@ -187,6 +192,8 @@ pub(crate) mod tests {
                     definition: "CREATE TABLE public.orders (id int);".into(),
                     drop: String::new(),
                     deps: vec![],
+                    owner_sql: String::new(),
+                    belongs_to: None,
                 },
                 SchemaEntry {
                     id: DumpId(2),
@@ -198,6 +205,8 @@ pub(crate) mod tests {
                     definition: String::new(),
                     drop: String::new(),
                     deps: vec![DumpId(1)],
+                    owner_sql: String::new(),
+                    belongs_to: None,
                 },
             ],
             streams: vec![StreamInfo {

@@ -205,7 +205,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
             .sql(sql, String::new());
         let id = g.add(node);
         if let Some(o) = object {
-            g.depend(id, o);
+            g.belong(id, o);
         }
         if a.obj.class == ObjClass::Namespace {
             let name = if public_schema {

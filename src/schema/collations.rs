@@ -8,18 +8,15 @@ use crate::format::toc::ObjectKind;
 pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
     for c in &ctx.cat.collations {
         let name = quote::qualified(&c.schema, &c.name);
-        let def = format!(
-            "CREATE COLLATION {name} ({});\n{}",
-            options(c).join(", "),
-            owner_sql("COLLATION", &name, &c.owner)
-        );
+        let def = format!("CREATE COLLATION {name} ({});\n", options(c).join(", "));
         let node = Node::new(
             ObjectKind::Collation,
             Some(&c.schema),
             &c.name,
             Some(&c.owner),
         )
-        .sql(def, format!("DROP COLLATION IF EXISTS {name};\n"));
+        .sql(def, format!("DROP COLLATION IF EXISTS {name};\n"))
+        .owned(owner_sql("COLLATION", &name, &c.owner));
         let id = g.add(node);
         g.map(ObjRef::new(ObjClass::Collation, c.oid), id);
     }

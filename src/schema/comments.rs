@@ -82,7 +82,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         .attached_to(&g.nodes[object], format!("{:05}", c.column))
         .sql(def, String::new());
         let id = g.add(node);
-        g.depend(id, object);
+        g.belong(id, object);
     }
 }
 

@@ -55,7 +55,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         };
         let tag = format!("{} {}", rel.name, c.name);
         let id = g.add(Node::new(kind, Some(&rel.schema), &tag, Some(&rel.owner)).sql(def, drop));
-        g.depend(id, table);
+        g.belong(id, table);
         g.map(ObjRef::new(ObjClass::Constraint, c.oid), id);
         if c.kind != ConstraintKind::ForeignKey && c.index != 0 {
             g.map(ObjRef::new(ObjClass::Relation, c.index), id);

@@ -36,7 +36,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) -> Vec<(usize, TableCopy)> {
             Some(&rel.owner),
         );
         let id = g.add(node);
-        g.depend(id, table);
+        g.belong(id, table);
         out.push((
             id,
             TableCopy {

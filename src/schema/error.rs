@@ -18,6 +18,8 @@ enum Inner {
         dep: String,
         dep_section: &'static str,
     },
+    /// A selection option is malformed or selects nothing.
+    Selection(String),
 }
 
 impl SchemaError {
@@ -37,6 +39,12 @@ impl SchemaError {
             dep,
             dep_section,
         }))
+    }
+}
+
+impl SchemaError {
+    pub(crate) fn selection(message: String) -> Self {
+        SchemaError(Box::new(Inner::Selection(message)))
     }
 }
 
@@ -60,6 +68,7 @@ impl fmt::Display for SchemaError {
                  {dep} ({dep_section}), which is restored later; this is not supported yet, \
                  please report it"
             ),
+            Inner::Selection(message) => f.write_str(message),
         }
     }
 }

@@ -26,9 +26,9 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) -> Vec<usize> {
         if let Some(state) = state {
             def.push_str(&format!("ALTER EVENT TRIGGER {name} {state};\n"));
         }
-        def.push_str(&owner_sql("EVENT TRIGGER", &name, &e.owner));
         let node = Node::new(ObjectKind::EventTrigger, None, &e.name, Some(&e.owner))
-            .sql(def, format!("DROP EVENT TRIGGER IF EXISTS {name};\n"));
+            .sql(def, format!("DROP EVENT TRIGGER IF EXISTS {name};\n"))
+            .owned(owner_sql("EVENT TRIGGER", &name, &e.owner));
         let id = g.add(node);
         g.map(ObjRef::new(ObjClass::EventTrigger, e.oid), id);
         added.push(id);

@@ -26,15 +26,14 @@ pub(super) fn signature(f: &Function) -> String {
 pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
     for f in &ctx.cat.functions {
         let sig = signature(f);
-        let def = format!(
-            "{};\n{}",
-            f.definition.trim_end(),
-            owner_sql(word(f), &sig, &f.owner)
-        );
+        let def = format!("{};\n", f.definition.trim_end());
         let drop = format!("DROP {} IF EXISTS {sig};\n", word(f));
         let tag = format!("{}({})", f.name, f.identity_args);
         let node = Node::new(ObjectKind::Function, Some(&f.schema), &tag, Some(&f.owner));
-        let id = g.add(node.sql(def, drop));
+        let id = g.add(
+            node.sql(def, drop)
+                .owned(owner_sql(word(f), &sig, &f.owner)),
+        );
         g.map(ObjRef::new(ObjClass::Function, f.oid), id);
     }
 }

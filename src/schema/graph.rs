@@ -28,7 +28,11 @@ pub(crate) struct Node {
     pub owner: Option<String>,
     pub definition: String,
     pub drop: String,
+    /// `ALTER ... OWNER TO`, kept apart so a restore can skip it.
+    pub owner_sql: String,
     pub deps: Vec<usize>,
+    /// The node of the object this one is part of (see `SchemaEntry::belongs_to`).
+    pub belongs_to: Option<usize>,
     pub key: SortKey,
 }
 
@@ -42,7 +46,9 @@ impl Node {
             owner: owner.map(str::to_owned),
             definition: String::new(),
             drop: String::new(),
+            owner_sql: String::new(),
             deps: Vec::new(),
+            belongs_to: None,
             key: SortKey {
                 priority: priority(kind),
                 schema: schema.unwrap_or_default().to_owned(),
@@ -55,6 +61,18 @@ impl Node {
     pub fn sql(mut self, definition: String, drop: String) -> Node {
         self.definition = definition;
         self.drop = drop;
+        self
+    }
+
+    pub fn owned(mut self, owner_sql: String) -> Node {
+        self.owner_sql = owner_sql;
+        self
+    }
+
+    /// Marks this node as part of node `object` (and dependent on it).
+    pub fn part_of(mut self, object: usize) -> Node {
+        self.belongs_to = Some(object);
+        self.deps.push(object);
         self
     }
 
@@ -176,6 +194,12 @@ impl Graph {
     /// The node that creates `obj`, if it is dumped.
     pub fn node_of(&self, obj: ObjRef) -> Option<usize> {
         self.objects.get(&obj).copied()
+    }
+
+    /// Marks `node` as part of `object` (and dependent on it).
+    pub fn belong(&mut self, node: usize, object: usize) {
+        self.nodes[node].belongs_to = Some(object);
+        self.depend(node, object);
     }
 
     pub fn depend(&mut self, node: usize, on: usize) {

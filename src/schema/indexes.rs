@@ -64,7 +64,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
             Some(&rel.owner),
         );
         let id = g.add(node.sql(def, drop));
-        g.depend(id, table);
+        g.belong(id, table);
         g.map(ObjRef::new(ObjClass::Relation, idx.oid), id);
     }
     // Attach entries by the parent index they attach to: (entry, child index).
@@ -93,7 +93,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         );
         let id = g.add(node.sql(def, String::new()));
         g.depend(id, parent_node);
-        g.depend(id, child_node);
+        g.belong(id, child_node);
         attaches.entry(parent.oid).or_default().push((id, idx.oid));
     }
     fks_after_attaches(ctx, g, &attaches);

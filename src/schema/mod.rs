@@ -24,9 +24,11 @@ mod functions;
 mod graph;
 mod indexes;
 mod namespaces;
+mod pattern;
 mod policies;
 pub mod quote;
 mod rules;
+mod select;
 mod sequences;
 mod statistics;
 mod tables;
@@ -39,6 +41,8 @@ mod views;
 use std::collections::{HashMap, HashSet};
 
 pub use error::SchemaError;
+pub use pattern::Pattern;
+pub use select::Selection;
 
 use crate::catalog::{
     Catalog, Constraint, ConstraintKind, Index, ObjClass, ObjRef, Oid, Relation, Sequence, TypeInfo,
@@ -141,6 +145,8 @@ fn finish(g: graph::Graph, copies: Vec<(usize, TableCopy)>) -> Result<SchemaPlan
             definition: node.definition.clone(),
             drop: node.drop.clone(),
             deps,
+            owner_sql: node.owner_sql.clone(),
+            belongs_to: node.belongs_to.map(|b| ids[b]),
         });
     }
     let mut tables: Vec<TableCopy> = copies

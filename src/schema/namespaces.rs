@@ -8,12 +8,12 @@ use crate::format::toc::ObjectKind;
 pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
     for ns in ctx.cat.namespaces.iter().filter(|n| !n.is_public()) {
         let name = quote::ident(&ns.name);
-        let def = format!(
-            "CREATE SCHEMA {name};\n{}",
-            owner_sql("SCHEMA", &name, &ns.owner)
-        );
         let node = Node::new(ObjectKind::Schema, None, &ns.name, Some(&ns.owner))
-            .sql(def, format!("DROP SCHEMA IF EXISTS {name};\n"));
+            .sql(
+                format!("CREATE SCHEMA {name};\n"),
+                format!("DROP SCHEMA IF EXISTS {name};\n"),
+            )
+            .owned(owner_sql("SCHEMA", &name, &ns.owner));
         let id = g.add(node);
         g.map(ObjRef::new(ObjClass::Namespace, ns.oid), id);
     }

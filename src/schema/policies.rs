@@ -33,7 +33,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
             Some(&rel.owner),
         );
         let id = g.add(node.sql(def, String::new()));
-        g.depend(id, table);
+        g.belong(id, table);
     }
     for p in &ctx.cat.policies {
         let Some(rel) = ctx.rels.get(&p.table) else {
@@ -53,7 +53,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
             Some(&rel.owner),
         );
         let id = g.add(node.sql(def, drop));
-        g.depend(id, table);
+        g.belong(id, table);
         g.map(ObjRef::new(ObjClass::Policy, p.oid), id);
     }
 }

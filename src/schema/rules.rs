@@ -30,7 +30,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         let tag = format!("{} {}", rel.name, r.name);
         let node = Node::new(ObjectKind::Rule, Some(&rel.schema), &tag, Some(&rel.owner));
         let id = g.add(node.sql(def, drop));
-        g.depend(id, table);
+        g.belong(id, table);
         g.map(ObjRef::new(ObjClass::Rule, r.oid), id);
     }
 }

@@ -57,7 +57,6 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         }
         def.pop();
         def.push_str(";\n");
-        def.push_str(&owner_sql("SEQUENCE", &name, &seq.owner));
         let drop = format!("DROP SEQUENCE IF EXISTS {name};\n");
         let node = Node::new(
             ObjectKind::Sequence,
@@ -65,7 +64,10 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
             &seq.name,
             Some(&seq.owner),
         );
-        let id = g.add(node.sql(def, drop));
+        let id = g.add(
+            node.sql(def, drop)
+                .owned(owner_sql("SEQUENCE", &name, &seq.owner)),
+        );
         g.map(ObjRef::new(ObjClass::Relation, seq.oid), id);
     }
 }
@@ -95,8 +97,7 @@ pub(super) fn add_owned_by(ctx: &Ctx, g: &mut Graph) {
             &seq.name,
             Some(&seq.owner),
         );
-        let id = g.add(node.sql(def, String::new()));
-        g.depend(id, seq_node);
+        let id = g.add(node.sql(def, String::new()).part_of(seq_node));
         g.depend(id, table_node);
     }
 }
@@ -119,8 +120,7 @@ pub(super) fn add_values(ctx: &Ctx, g: &mut Graph) {
             &seq.name,
             Some(&seq.owner),
         );
-        let id = g.add(node.sql(def, String::new()));
-        g.depend(id, seq_node);
+        g.add(node.sql(def, String::new()).part_of(seq_node));
     }
 }
 

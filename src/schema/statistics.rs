@@ -16,16 +16,16 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         if let Some(t) = s.target {
             def.push_str(&format!("ALTER STATISTICS {name} SET STATISTICS {t};\n"));
         }
-        def.push_str(&owner_sql("STATISTICS", &name, &s.owner));
         let node = Node::new(
             ObjectKind::Statistics,
             Some(&s.schema),
             &s.name,
             Some(&s.owner),
         )
-        .sql(def, format!("DROP STATISTICS IF EXISTS {name};\n"));
+        .sql(def, format!("DROP STATISTICS IF EXISTS {name};\n"))
+        .owned(owner_sql("STATISTICS", &name, &s.owner))
+        .part_of(table);
         let id = g.add(node);
-        g.depend(id, table);
         g.map(ObjRef::new(ObjClass::Statistics, s.oid), id);
     }
 }

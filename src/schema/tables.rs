@@ -18,18 +18,17 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
     let mut ids = Vec::with_capacity(tables.len());
     for rel in &tables {
         let name = quote::qualified(&rel.schema, &rel.name);
-        let def = format!(
-            "{}{}",
-            create_table(ctx, rel, &name),
-            owner_sql("TABLE", &name, &rel.owner)
-        );
+        let def = create_table(ctx, rel, &name);
         let node = Node::new(
             ObjectKind::Table,
             Some(&rel.schema),
             &rel.name,
             Some(&rel.owner),
         );
-        let id = g.add(node.sql(def, format!("DROP TABLE IF EXISTS {name};\n")));
+        let id = g.add(
+            node.sql(def, format!("DROP TABLE IF EXISTS {name};\n"))
+                .owned(owner_sql("TABLE", &name, &rel.owner)),
+        );
         g.map(ObjRef::new(ObjClass::Relation, rel.oid), id);
         // Inline and inherited checks are created with the table.
         let checks = ctx

@@ -203,15 +203,15 @@ fn generated_sql() {
     assert_eq!(
         table.definition,
         "CREATE TABLE app.items (\n    id integer DEFAULT nextval('app.items_id_seq'::regclass) NOT NULL,\n    \
-         parent integer,\n    doubled integer GENERATED ALWAYS AS ((id * 2)) STORED\n);\n\
-         ALTER TABLE app.items OWNER TO alice;\n"
+         parent integer,\n    doubled integer GENERATED ALWAYS AS ((id * 2)) STORED\n);\n"
     );
+    assert_eq!(table.owner_sql, "ALTER TABLE app.items OWNER TO alice;\n");
     assert_eq!(table.drop, "DROP TABLE IF EXISTS app.items;\n");
     assert_eq!(table.owner.as_deref(), Some("alice"));
     assert_eq!(
         entry(&plan, ObjectKind::Sequence).definition,
         "CREATE SEQUENCE app.items_id_seq\n    AS integer\n    START WITH 1\n    INCREMENT BY 1\n    \
-         NO MINVALUE\n    NO MAXVALUE\n    CACHE 1;\nALTER SEQUENCE app.items_id_seq OWNER TO alice;\n"
+         NO MINVALUE\n    NO MAXVALUE\n    CACHE 1;\n"
     );
     assert_eq!(
         entry(&plan, ObjectKind::SequenceOwnedBy).definition,

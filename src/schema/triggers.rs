@@ -36,7 +36,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
             )
             .sql(def, drop),
         );
-        g.depend(id, table);
+        g.belong(id, table);
         g.map(ObjRef::new(ObjClass::Trigger, t.oid), id);
     }
 }

@@ -50,9 +50,12 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
                 (ObjectKind::Domain, "DOMAIN", create_domain(ctx, t, &name))
             }
         };
-        let def = format!("{create}{}", owner_sql(word, &name, &t.owner));
         let drop = format!("DROP {word} IF EXISTS {name};\n");
-        let id = g.add(Node::new(kind, Some(&t.schema), &t.name, Some(&t.owner)).sql(def, drop));
+        let id = g.add(
+            Node::new(kind, Some(&t.schema), &t.name, Some(&t.owner))
+                .sql(create, drop)
+                .owned(owner_sql(word, &name, &t.owner)),
+        );
         g.map(ObjRef::new(ObjClass::Type, t.oid), id);
         if t.relid != 0 {
             g.map(ObjRef::new(ObjClass::Relation, t.relid), id);

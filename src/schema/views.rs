@@ -44,10 +44,12 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) -> Vec<(usize, usize)> {
             def.push_str("\n  WITH NO DATA");
         }
         def.push_str(";\n");
-        def.push_str(&owner_sql(word, &name, &rel.owner));
         let drop = format!("DROP {word} IF EXISTS {name};\n");
-        let id =
-            g.add(Node::new(kind, Some(&rel.schema), &rel.name, Some(&rel.owner)).sql(def, drop));
+        let id = g.add(
+            Node::new(kind, Some(&rel.schema), &rel.name, Some(&rel.owner))
+                .sql(def, drop)
+                .owned(owner_sql(word, &name, &rel.owner)),
+        );
         g.map(ObjRef::new(ObjClass::Relation, rel.oid), id);
         if kind == ObjectKind::MaterializedView && rel.populated {
             let node = Node::new(
@@ -56,11 +58,13 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) -> Vec<(usize, usize)> {
                 &rel.name,
                 Some(&rel.owner),
             );
-            let refresh = g.add(node.sql(
-                format!("REFRESH MATERIALIZED VIEW {name};\n"),
-                String::new(),
-            ));
-            g.depend(refresh, id);
+            let refresh = g.add(
+                node.sql(
+                    format!("REFRESH MATERIALIZED VIEW {name};\n"),
+                    String::new(),
+                )
+                .part_of(id),
+            );
             refreshes.push((id, refresh));
         }
     }
