@@ -189,13 +189,16 @@ else
   as_pg "$bindir/initdb" -D "$T/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >"$T/initdb.log" 2>&1 \
     || { cat "$T/initdb.log" >&2; die "initdb failed"; }
   cat >> "$T/data/postgresql.conf" <<EOF
+# throwaway cluster of benches/regress_db.sh (in the file so that --reuse can restart it)
+port = $port
+unix_socket_directories = '$T'
+listen_addresses = '127.0.0.1'
 # as pg_regress's temp instance, plus speed
 fsync = off
 max_prepared_transactions = 2
 log_lock_waits = on
 EOF
-  as_pg "$bindir/pg_ctl" -D "$T/data" -l "$T/log" -w \
-    -o "-p $port -k $T -c listen_addresses=127.0.0.1" start >/dev/null
+  as_pg "$bindir/pg_ctl" -D "$T/data" -l "$T/log" -w start >/dev/null
 
   # ------------------------------------------------------------ regression suite
   conns=(); [ "$serial" = 1 ] && conns=(--max-connections=1)

@@ -337,3 +337,46 @@ async fn large_single_stream_tables_load_frozen() {
     assert!(wide > 0, "the large table was not loaded with COPY FREEZE");
     assert_eq!(small, 0, "small tables are not truncated and frozen");
 }
+
+#[tokio::test]
+async fn objects_of_kinds_not_backed_up_are_named() {
+    let src = TestDb::new("unsupported").await;
+    src.exec(
+        "CREATE TABLE t (a int); \
+         CREATE FUNCTION eq3(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT $1 = $2'; \
+         CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, FUNCTION = eq3); \
+         CREATE TEXT SEARCH CONFIGURATION my_ts (COPY = pg_catalog.simple);",
+    )
+    .await;
+    let dir = Scratch::new("unsupported");
+    let conn = src.conninfo();
+    let out = pgsnap(&[
+        "backup",
+        "-d",
+        &conn,
+        "--dir",
+        path_str(&dir.path("")),
+        "--name",
+        "u",
+    ]);
+    ok(&out);
+    let err = stderr(&out);
+    assert!(err.contains("does not back up 2 object(s)"), "{err}");
+    assert!(err.contains("operator public.===(integer,integer)"), "{err}");
+    assert!(err.contains("text search configuration public.my_ts"), "{err}");
+    let meta = dir
+        .files()
+        .into_iter()
+        .find(|f| f.ends_with(".pgsnap.json"))
+        .expect("metadata");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path(&meta)).unwrap()).unwrap();
+    assert_eq!(
+        m["not_backed_up"],
+        serde_json::json!([
+            "operator public.===(integer,integer)",
+            "text search configuration public.my_ts"
+        ]),
+        "{m}"
+    );
+}

@@ -31,6 +31,7 @@ mod sequences;
 mod statistics;
 mod triggers;
 mod types;
+mod unsupported;
 
 pub use acls::{Acl, DefaultAcl};
 pub use collations::Collation;
@@ -92,6 +93,8 @@ pub struct Catalog {
     /// Privileges of objects whose ACL is not the default one.
     pub acls: Vec<Acl>,
     pub default_acls: Vec<DefaultAcl>,
+    /// Objects of kinds this version does not back up (described).
+    pub not_backed_up: Vec<String>,
     /// `pg_depend` rows of kind normal and auto between user objects, with
     /// column defaults and view rules already resolved to their relation.
     pub depends: Vec<Depend>,
@@ -159,6 +162,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         statistics,
         acls,
         default_acls,
+        not_backed_up,
     ) = tokio::try_join!(
         extensions::load(c(0)),
         extensions::load_members(c(1)),
@@ -169,6 +173,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         statistics::load(c(0)),
         acls::load(c(1)),
         acls::load_defaults(c(2)),
+        unsupported::load(c(3)),
     )?;
     Ok(Catalog {
         server_version_num,
@@ -182,6 +187,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         statistics,
         acls,
         default_acls,
+        not_backed_up,
         types,
         user_types,
         functions,

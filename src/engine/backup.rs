@@ -78,6 +78,8 @@ pub struct BackupReport {
     pub snapshot_time: String,
     /// One entry per table, the parts of split tables summed, in archive order.
     pub table_stats: Vec<TableStats>,
+    /// Objects of kinds this version does not back up (described).
+    pub not_backed_up: Vec<String>,
 }
 
 /// What the archive holds for one table.
@@ -270,6 +272,21 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         Err(e) => return Err(e.into()),
     };
     let mut plan = schema::build(&catalog)?;
+    let not_backed_up = catalog.not_backed_up.clone();
+    if !not_backed_up.is_empty() {
+        let shown: Vec<&str> = not_backed_up.iter().take(10).map(String::as_str).collect();
+        tracing::warn!(
+            "this version of pgsnap does not back up {} object(s) of this database, and a restore \
+             will lack them: {}{}",
+            not_backed_up.len(),
+            shown.join("; "),
+            if not_backed_up.len() > 10 {
+                "; ..."
+            } else {
+                ""
+            }
+        );
+    }
     if !opts.selection.is_everything() {
         let keep = opts.selection.apply(&mut plan.entries)?;
         plan.tables.retain(|t| keep.contains(&t.entry));
@@ -443,6 +460,7 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         server_version,
         snapshot_time,
         table_stats: per_table,
+        not_backed_up,
     })
 }
 

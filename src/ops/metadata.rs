@@ -56,6 +56,9 @@ pub struct Metadata {
     pub snapshot_time: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tables: Option<Vec<TableStats>>,
+    /// Objects of kinds this version does not back up: the archive lacks them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_backed_up: Vec<String>,
     /// When `pgsnap verify` last checked the archive; `null` until then.
     #[serde(default)]
     pub verified_at: Option<String>,
@@ -95,6 +98,7 @@ impl Metadata {
             sha256: report.sha256.clone(),
             snapshot_time: Some(report.snapshot_time.clone()),
             tables: Some(report.table_stats.clone()),
+            not_backed_up: report.not_backed_up.clone(),
             verified_at: None,
         }
     }
@@ -125,6 +129,7 @@ impl Metadata {
             sha256: None,
             snapshot_time: None,
             tables: None,
+            not_backed_up: Vec::new(),
             verified_at: None,
         }
     }
