@@ -37,9 +37,10 @@
 # download https://ftp.postgresql.org/pub/source/vX.Y/postgresql-X.Y.tar.bz2 and unpack it.
 set -euo pipefail
 
+exec 3>&2   # the real stderr, for the exit trap (which may run inside a redirection)
 die() { echo "regress_db: $*" >&2; exit 2; }
 say() { echo "== $*" >&2; }
-usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
 
 src="" pgsnap="" jobs=4 port="" keep=0 serial=0 out="" bindir="${PG_BINDIR:-}" reuse="" getsrc=""
 while [ $# -gt 0 ]; do
@@ -174,7 +175,7 @@ else
     local rc=$?
     if [ "$keep" = 1 ] && [ "$rc" = 0 ]; then return; fi
     if [ -f "$T/data/postmaster.pid" ]; then as_pg "$bindir/pg_ctl" -D "$T/data" -m fast -w stop >/dev/null 2>&1 || true; fi
-    if [ "$rc" != 0 ] && [ -f "$T/log" ]; then cp "$T/log" "$out/server.log" 2>/dev/null || true; echo "server log: $out/server.log" >&2; fi
+    if [ "$rc" != 0 ] && [ -f "$T/log" ]; then cp "$T/log" "$out/server.log" 2>/dev/null || true; echo "server log: $out/server.log" >&3; fi
     rm -rf "$T"
   }
   trap cleanup EXIT
@@ -357,7 +358,7 @@ fi
 echo
 echo "PostgreSQL $(server_version) regression database ($dbsize, $ntab tables/matviews), -j $jobs, $(nproc) cores"
 [ -n "${summary:-}" ] && echo "pg_regress: $summary${failed:+(failed: $failed)}"
-echo "pg_dump -Fc / pg_restore (reference): ${result[pg_restore]}"
+echo "pg_dump -Fc / pg_restore (reference; restored into a pre-created database, so without the database settings): ${result[pg_restore]}"
 [ -n "$pgsnap" ] && echo "pgsnap: ${result[pgsnap]}"
 echo "outputs: $out"
 echo "total: $(elapsed)"

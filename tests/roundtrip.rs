@@ -362,8 +362,14 @@ async fn objects_of_kinds_not_backed_up_are_named() {
     ok(&out);
     let err = stderr(&out);
     assert!(err.contains("does not back up 2 object(s)"), "{err}");
-    assert!(err.contains("operator public.===(integer,integer)"), "{err}");
-    assert!(err.contains("text search configuration public.my_ts"), "{err}");
+    assert!(
+        err.contains("operator public.===(integer,integer)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("text search configuration public.my_ts"),
+        "{err}"
+    );
     let meta = dir
         .files()
         .into_iter()

@@ -1,5 +1,5 @@
-//! Functions and procedures (`pg_proc`, `prokind` f and p; aggregates and
-//! window functions are not handled yet). Functions the server made itself
+//! Functions, procedures and window functions (`pg_proc`, `prokind` f, p
+//! and w; aggregates are `aggregates`'). Functions the server made itself
 //! (range constructors: an internal dependency on their type) are skipped.
 
 use super::{get, not_extension_member, query, CatalogError, Oid, USER_NAMESPACE};
@@ -25,7 +25,7 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Function
           p.prokind = 'p', pg_catalog.pg_get_function_identity_arguments(p.oid), \
           pg_catalog.pg_get_functiondef(p.oid) \
          FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
-         WHERE {USER_NAMESPACE} AND p.prokind IN ('f', 'p') AND {} \
+         WHERE {USER_NAMESPACE} AND p.prokind IN ('f', 'p', 'w') AND {} \
           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend i \
             WHERE i.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND i.objid = p.oid \
             AND i.deptype = 'i') \

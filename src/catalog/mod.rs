@@ -14,6 +14,7 @@
 //! in system schemas are never loaded.
 
 mod acls;
+mod aggregates;
 mod collations;
 mod comments;
 mod constraints;
@@ -34,6 +35,7 @@ mod types;
 mod unsupported;
 
 pub use acls::{Acl, DefaultAcl};
+pub use aggregates::Aggregate;
 pub use collations::Collation;
 pub use comments::Comment;
 pub use constraints::{Constraint, ConstraintKind};
@@ -75,6 +77,7 @@ pub struct Catalog {
     /// Enums, domains and standalone composite types in user schemas.
     pub user_types: Vec<UserType>,
     pub functions: Vec<Function>,
+    pub aggregates: Vec<Aggregate>,
     /// Sequences, identity sequences included.
     pub sequences: Vec<Sequence>,
     /// Tables, partitioned tables, views and materialized views, with columns.
@@ -163,6 +166,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         acls,
         default_acls,
         not_backed_up,
+        aggregates,
     ) = tokio::try_join!(
         extensions::load(c(0)),
         extensions::load_members(c(1)),
@@ -174,6 +178,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         acls::load(c(1)),
         acls::load_defaults(c(2)),
         unsupported::load(c(3)),
+        aggregates::load(c(4)),
     )?;
     Ok(Catalog {
         server_version_num,
@@ -191,6 +196,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         types,
         user_types,
         functions,
+        aggregates,
         sequences,
         relations,
         constraints,

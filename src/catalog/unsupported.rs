@@ -6,7 +6,6 @@ use super::{get, query, CatalogError, FIRST_NORMAL_OID};
 
 /// `(catalog, condition on alias x)` for each kind not dumped yet.
 const KINDS: &[(&str, &str)] = &[
-    ("pg_proc", "x.prokind = 'a'"),
     ("pg_operator", "true"),
     ("pg_opclass", "true"),
     ("pg_opfamily", "true"),

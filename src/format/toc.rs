@@ -100,6 +100,8 @@ pub enum ObjectKind {
     DefaultAcl,
     #[serde(rename = "EVENT TRIGGER")]
     EventTrigger,
+    #[serde(rename = "AGGREGATE")]
+    Aggregate,
 }
 
 impl ObjectKind {
@@ -135,6 +137,7 @@ impl ObjectKind {
             ObjectKind::RowSecurity => "ROW SECURITY",
             ObjectKind::DefaultAcl => "DEFAULT ACL",
             ObjectKind::EventTrigger => "EVENT TRIGGER",
+            ObjectKind::Aggregate => "AGGREGATE",
         }
     }
 }

@@ -4,10 +4,11 @@
 use std::collections::HashMap;
 
 use super::graph::{Graph, Node};
-use super::{functions, quote, Ctx};
+use super::{aggregates, functions, quote, Ctx};
 use crate::catalog::{
-    Collation, Comment, Constraint, EventTrigger, Extension, Function, Namespace, ObjClass, ObjRef,
-    Oid, Policy, RelKind, Rule, Sequence, Statistics, Trigger, UserType, UserTypeKind,
+    Aggregate, Collation, Comment, Constraint, EventTrigger, Extension, Function, Namespace,
+    ObjClass, ObjRef, Oid, Policy, RelKind, Rule, Sequence, Statistics, Trigger, UserType,
+    UserTypeKind,
 };
 
 /// The catalog objects a comment can name, by oid.
@@ -17,6 +18,7 @@ struct Lookup<'a> {
     /// Composite types by their `pg_class` oid.
     composites: HashMap<Oid, &'a UserType>,
     functions: HashMap<Oid, &'a Function>,
+    aggregates: HashMap<Oid, &'a Aggregate>,
     constraints: HashMap<Oid, &'a Constraint>,
     triggers: HashMap<Oid, &'a Trigger>,
     sequences: HashMap<Oid, &'a Sequence>,
@@ -41,6 +43,7 @@ impl<'a> Lookup<'a> {
                 .map(|x| (x.relid, x))
                 .collect(),
             functions: cat.functions.iter().map(|x| (x.oid, x)).collect(),
+            aggregates: cat.aggregates.iter().map(|x| (x.oid, x)).collect(),
             constraints: cat.constraints.iter().map(|x| (x.oid, x)).collect(),
             triggers: cat.triggers.iter().map(|x| (x.oid, x)).collect(),
             sequences: cat.sequences.iter().map(|x| (x.oid, x)).collect(),
@@ -104,6 +107,12 @@ fn describe(ctx: &Ctx, lk: &Lookup, c: &Comment) -> Option<(String, String, Opti
             };
             let target = format!("{word} {}", quote::qualified(&t.schema, &t.name));
             Some((target, format!("{word} {}", t.name), Some(t.schema.clone())))
+        }
+        ObjClass::Function if lk.aggregates.contains_key(&oid) => {
+            let a = lk.aggregates.get(&oid)?;
+            let target = format!("AGGREGATE {}", aggregates::signature(a));
+            let tag = format!("AGGREGATE {}({})", a.name, a.identity_args);
+            Some((target, tag, Some(a.schema.clone())))
         }
         ObjClass::Function => {
             let f = lk.functions.get(&oid)?;

@@ -100,8 +100,10 @@ impl Node {
 fn section(kind: ObjectKind) -> Section {
     use ObjectKind::*;
     match kind {
-        Extension | Schema | Collation | Type | Domain | Function | Sequence | Table
-        | TableAttach | SequenceOwnedBy | Default | View | MaterializedView => Section::PreData,
+        Extension | Schema | Collation | Type | Domain | Function | Aggregate | Sequence
+        | Table | TableAttach | SequenceOwnedBy | Default | View | MaterializedView => {
+            Section::PreData
+        }
         TableData | SequenceSet => Section::Data,
         Index
         | IndexAttach
@@ -132,7 +134,7 @@ fn priority(kind: ObjectKind) -> u8 {
         Schema => 1,
         Collation => 2,
         Type | Domain => 3,
-        Function => 4,
+        Function | Aggregate => 4,
         Sequence => 5,
         Table => 6,
         TableAttach => 7,

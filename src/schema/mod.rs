@@ -12,6 +12,7 @@
 //! `check_function_bodies = off`, as `pg_dump` scripts set them.
 
 mod acl;
+mod aggregates;
 mod collations;
 mod comments;
 mod constraints;
@@ -87,6 +88,7 @@ pub fn build(catalog: &Catalog) -> Result<SchemaPlan, SchemaError> {
     collations::add(&ctx, &mut g);
     types::add(&ctx, &mut g);
     functions::add(&ctx, &mut g);
+    aggregates::add(&ctx, &mut g);
     sequences::add(&ctx, &mut g);
     tables::add(&ctx, &mut g);
     sequences::add_owned_by(&ctx, &mut g);

@@ -119,3 +119,33 @@ SELECT g, 'owner' || (g % 7), 'User' || g || '@Example.COM',
 FROM generate_series(1, 300) g;
 INSERT INTO public.log_src SELECT g, 'v' || g FROM generate_series(1, 50) g;
 INSERT INTO sec.audit (what) VALUES ('created');
+
+-- Aggregates: plain with a final function and initial state, moving,
+-- ordered-set, hypothetical-set, zero-argument, parallel-safe with combine.
+CREATE FUNCTION public.avg_step(state numeric[], v numeric) RETURNS numeric[] LANGUAGE sql IMMUTABLE
+    AS $$ SELECT ARRAY[state[1] + v, state[2] + 1] $$;
+CREATE FUNCTION public.avg_back(state numeric[], v numeric) RETURNS numeric[] LANGUAGE sql IMMUTABLE
+    AS $$ SELECT ARRAY[state[1] - v, state[2] - 1] $$;
+CREATE FUNCTION public.avg_final(state numeric[]) RETURNS numeric LANGUAGE sql IMMUTABLE
+    AS $$ SELECT CASE WHEN state[2] = 0 THEN NULL ELSE state[1] / state[2] END $$;
+CREATE AGGREGATE public.my_avg(numeric) (
+    SFUNC = public.avg_step, STYPE = numeric[], FINALFUNC = public.avg_final, INITCOND = '{0,0}',
+    MSFUNC = public.avg_step, MINVFUNC = public.avg_back, MSTYPE = numeric[],
+    MFINALFUNC = public.avg_final, MINITCOND = '{0,0}');
+COMMENT ON AGGREGATE public.my_avg(numeric) IS 'average, also as a moving aggregate';
+CREATE AGGREGATE public.my_sum(int) (SFUNC = int4pl, STYPE = int, COMBINEFUNC = int4pl, PARALLEL = SAFE);
+CREATE AGGREGATE public.my_max(int) (SFUNC = int4larger, STYPE = int, SORTOP = >);
+CREATE FUNCTION public.count_step(bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT $1 + 1';
+CREATE AGGREGATE public.my_count(*) (SFUNC = public.count_step, STYPE = bigint, INITCOND = '0');
+CREATE FUNCTION public.pick_final(internal, float8, anyelement) RETURNS anyelement LANGUAGE internal
+    IMMUTABLE AS 'percentile_disc_final';
+CREATE AGGREGATE public.my_pick(float8 ORDER BY anyelement) (
+    SFUNC = ordered_set_transition, STYPE = internal, FINALFUNC = public.pick_final,
+    FINALFUNC_EXTRA);
+CREATE FUNCTION public.rank_final(internal, VARIADIC "any") RETURNS bigint LANGUAGE internal
+    IMMUTABLE AS 'hypothetical_rank_final';
+CREATE AGGREGATE public.my_rank(VARIADIC "any" ORDER BY VARIADIC "any") (
+    SFUNC = ordered_set_transition_multi, STYPE = internal, FINALFUNC = public.rank_final,
+    FINALFUNC_EXTRA, HYPOTHETICAL);
+REVOKE EXECUTE ON FUNCTION public.my_sum(int) FROM PUBLIC;
+CREATE VIEW public.agg_use AS SELECT public.my_avg(balance) AS a, public.my_sum(id) AS s FROM sec.accounts;
