@@ -203,7 +203,7 @@ EOF
 
   # ------------------------------------------------------------ regression suite
   conns=(); [ "$serial" = 1 ] && conns=(--max-connections=1)
-  say "pg_regress: core parallel_schedule (a few minutes)"
+  say "pg_regress: core parallel_schedule (about 30 s on 2 cores)"
   t0=$SECONDS; regress_rc=0
   as_pg "$pg_regress" --inputdir="$T/regress-in" --outputdir="$T/regress-out" --bindir="$bindir" \
     --dlpath="$cache" --host="$T" --port="$port" --user=postgres --max-concurrent-tests=20 \

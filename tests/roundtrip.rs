@@ -386,3 +386,66 @@ async fn objects_of_kinds_not_backed_up_are_named() {
         "{m}"
     );
 }
+
+/// The database-level properties of `db`, in a comparable form.
+async fn database_properties(src: &TestDb, db: &str) -> Vec<String> {
+    let c = connect(&src.cluster, "postgres").await;
+    let sql = "SELECT pg_get_userbyid(d.datdba)::text, coalesce(shobj_description(d.oid, 'pg_database'), ''), \
+               coalesce(d.datacl::text, ''), d.datconnlimit::text, \
+               coalesce((SELECT string_agg(coalesce(pg_get_userbyid(s.setrole)::text, '') || ':' || \
+                 array_to_string(s.setconfig, ','), ';' ORDER BY s.setrole) \
+                 FROM pg_db_role_setting s WHERE s.setdatabase = d.oid), '') \
+               FROM pg_database d WHERE d.datname = $1";
+    let r = c.query_one(sql, &[&db]).await.unwrap();
+    (0..5)
+        .map(|i| r.get::<_, String>(i).replace(db, "DB"))
+        .collect()
+}
+
+#[tokio::test]
+async fn database_settings_owner_comment_and_privileges_restore_with_create() {
+    let src = TestDb::new("dbprops").await;
+    let name = &src.name;
+    src.exec(&format!(
+        "CREATE TABLE t (a int); \
+         ALTER DATABASE {name} SET work_mem = '12MB'; \
+         ALTER DATABASE {name} SET search_path = \"$user\", public, \"odd %s\"; \
+         ALTER DATABASE {name} SET application_name = 'app %p 100%'; \
+         ALTER ROLE regress_reader IN DATABASE {name} SET statement_timeout = '5s'; \
+         ALTER DATABASE {name} CONNECTION LIMIT 42; \
+         COMMENT ON DATABASE {name} IS 'the app''s database'; \
+         REVOKE CONNECT, TEMPORARY ON DATABASE {name} FROM PUBLIC; \
+         GRANT CONNECT ON DATABASE {name} TO regress_reader; \
+         ALTER DATABASE {name} OWNER TO regress_owner;"
+    ))
+    .await;
+    let before = database_properties(&src, name).await;
+    assert!(before[4].contains("work_mem=12MB"), "{before:?}");
+    let dir = Scratch::new("dbprops");
+    let file = dir.path("db.pgsnap");
+    backup_ok(&src, &file, &[]);
+    let copy = restore_copy(&src, &file, "copy", &["-j", "2"]);
+    assert_eq!(database_properties(&src, &copy).await, before);
+
+    // Into a database the restore did not create: the properties stay as they were.
+    let admin = connect(&src.cluster, "postgres").await;
+    let plain = src.sibling("plain");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {plain}"))
+        .await
+        .unwrap();
+    let untouched = database_properties(&src, &plain).await;
+    ok(&pgsnap(&[
+        "restore",
+        "-d",
+        &src.cluster.conninfo(&plain),
+        path_str(&file),
+    ]));
+    assert_eq!(database_properties(&src, &plain).await, untouched);
+    for db in [&copy, &plain] {
+        admin
+            .batch_execute(&format!("DROP DATABASE {db}"))
+            .await
+            .unwrap();
+    }
+}

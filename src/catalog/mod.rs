@@ -18,6 +18,7 @@ mod aggregates;
 mod collations;
 mod comments;
 mod constraints;
+mod database;
 mod depends;
 mod error;
 mod event_triggers;
@@ -39,6 +40,7 @@ pub use aggregates::Aggregate;
 pub use collations::Collation;
 pub use comments::Comment;
 pub use constraints::{Constraint, ConstraintKind};
+pub use database::Database;
 pub use depends::{Depend, ObjClass, ObjRef};
 pub use error::CatalogError;
 pub use event_triggers::EventTrigger;
@@ -66,6 +68,8 @@ pub const FIRST_NORMAL_OID: Oid = 16384;
 pub struct Catalog {
     /// `server_version_num` of the source server.
     pub server_version_num: i32,
+    /// The database's own properties.
+    pub database: Database,
     /// User schemas, `public` included (it is flagged, never created).
     pub namespaces: Vec<Namespace>,
     pub extensions: Vec<Extension>,
@@ -167,6 +171,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         default_acls,
         not_backed_up,
         aggregates,
+        database,
     ) = tokio::try_join!(
         extensions::load(c(0)),
         extensions::load_members(c(1)),
@@ -179,9 +184,11 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         acls::load_defaults(c(2)),
         unsupported::load(c(3)),
         aggregates::load(c(4)),
+        database::load(c(5)),
     )?;
     Ok(Catalog {
         server_version_num,
+        database,
         namespaces,
         extensions,
         extension_members,

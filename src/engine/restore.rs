@@ -65,12 +65,15 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
         .await
         .map_err(|e| Error::failed(format!("reading the archive failed: {e}")))??;
     let mut reader: ArchiveReader = reader;
+    let mut toc = reader.toc().clone();
     if !opts.selection.is_everything() {
-        let mut toc = reader.toc().clone();
         let keep = opts.selection.apply(&mut toc.entries)?;
         toc.streams.retain(|s| keep.contains(&s.entry));
-        reader.restrict(toc);
     }
+    // The database's own properties go last, and only into a database this
+    // restore created.
+    let database_props = take_database_properties(&mut toc.entries);
+    reader.restrict(toc);
     let reader = Arc::new(reader);
     let toc = reader.toc();
     let target = opts.conn.dbname().to_string();
@@ -121,6 +124,16 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
                  again with --clean (or use --single-transaction to restore all or nothing)"
         )))
         }
+    }
+    if opts.create {
+        for entry in &database_props {
+            run_entry(&client, entry).await?;
+        }
+    } else if !database_props.is_empty() {
+        tracing::info!(
+            "the database's own settings, owner, comment and privileges were not restored \
+             (they are, with --create)"
+        );
     }
     Ok(RestoreReport {
         database: target,
@@ -181,6 +194,21 @@ async fn restore_serially(client: &Client, reader: &Arc<ArchiveReader>) -> Resul
         run_entry(client, entry).await?;
     }
     Ok(())
+}
+
+/// Removes the `DATABASE PROPERTIES` entries and those that belong to
+/// them (the database's comment and privileges) from `entries`.
+fn take_database_properties(entries: &mut Vec<SchemaEntry>) -> Vec<SchemaEntry> {
+    let ids: HashSet<DumpId> = entries
+        .iter()
+        .filter(|e| e.kind == ObjectKind::DatabaseProperties)
+        .map(|e| e.id)
+        .collect();
+    let (props, rest): (Vec<SchemaEntry>, Vec<SchemaEntry>) = std::mem::take(entries)
+        .into_iter()
+        .partition(|e| ids.contains(&e.id) || e.belongs_to.is_some_and(|b| ids.contains(&b)));
+    *entries = rest;
+    props
 }
 
 /// The data-section entries other than table data (sequence values).

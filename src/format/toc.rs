@@ -102,6 +102,8 @@ pub enum ObjectKind {
     EventTrigger,
     #[serde(rename = "AGGREGATE")]
     Aggregate,
+    #[serde(rename = "DATABASE PROPERTIES")]
+    DatabaseProperties,
 }
 
 impl ObjectKind {
@@ -138,6 +140,7 @@ impl ObjectKind {
             ObjectKind::DefaultAcl => "DEFAULT ACL",
             ObjectKind::EventTrigger => "EVENT TRIGGER",
             ObjectKind::Aggregate => "AGGREGATE",
+            ObjectKind::DatabaseProperties => "DATABASE PROPERTIES",
         }
     }
 }

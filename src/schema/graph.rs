@@ -119,7 +119,8 @@ fn section(kind: ObjectKind) -> Section {
         | Comment
         | Acl
         | DefaultAcl
-        | EventTrigger => Section::PostData,
+        | EventTrigger
+        | DatabaseProperties => Section::PostData,
     }
 }
 
@@ -157,6 +158,7 @@ fn priority(kind: ObjectKind) -> u8 {
         Acl => 24,
         DefaultAcl => 25,
         EventTrigger => 26,
+        DatabaseProperties => 27,
     }
 }
 

@@ -17,6 +17,7 @@ mod collations;
 mod comments;
 mod constraints;
 mod data;
+mod database;
 mod depends;
 mod error;
 mod event_triggers;
@@ -107,6 +108,7 @@ pub fn build(catalog: &Catalog) -> Result<SchemaPlan, SchemaError> {
     comments::add(&ctx, &mut g);
     acl::add(&ctx, &mut g);
     acl::add_defaults(&ctx, &mut g);
+    database::add(&ctx, &mut g);
     event_triggers::run_last(&mut g, &event_triggers);
     finish(g, copies)
 }
