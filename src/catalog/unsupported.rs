@@ -34,8 +34,14 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<String>,
     let parts: Vec<String> = KINDS
         .iter()
         .map(|(catalog, cond)| {
+            // Large objects are described under pg_largeobject's class.
+            let class = if *catalog == "pg_largeobject_metadata" {
+                "pg_largeobject"
+            } else {
+                catalog
+            };
             format!(
-                "SELECT pg_catalog.pg_describe_object('pg_catalog.{catalog}'::pg_catalog.regclass, x.oid, 0) \
+                "SELECT pg_catalog.pg_describe_object('pg_catalog.{class}'::pg_catalog.regclass, x.oid, 0) \
                  FROM pg_catalog.{catalog} x WHERE x.oid >= {FIRST_NORMAL_OID} AND {cond} \
                  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
                    WHERE d.classid = 'pg_catalog.{catalog}'::pg_catalog.regclass AND d.objid = x.oid \

@@ -24,7 +24,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
             // Cloned onto a partition by the parent's foreign key.
             ConstraintKind::ForeignKey if c.parent != 0 => continue,
             ConstraintKind::ForeignKey => (ObjectKind::FkConstraint, !partitioned),
-            ConstraintKind::Check if c.validated || !c.is_local => continue,
+            ConstraintKind::Check if !c.is_local || ctx.inline_check(c) => continue,
             ConstraintKind::Check => (ObjectKind::CheckConstraint, !has_children),
         };
         let name = quote::qualified(&rel.schema, &rel.name);

@@ -6,6 +6,7 @@
 use super::graph::Graph;
 use super::Ctx;
 use crate::catalog::{ObjClass, ObjRef};
+use crate::format::toc::ObjectKind;
 
 pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
     map_types(ctx, g);
@@ -20,7 +21,13 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
             continue;
         }
         if let (Some(from), Some(to)) = (g.node_of(d.obj), g.node_of(d.on)) {
-            g.depend(from, to);
+            let inline_check = d.obj.class == ObjClass::Constraint
+                && g.nodes[from].kind == ObjectKind::Table;
+            if inline_check {
+                g.depend_via_check(from, to, d.obj.oid);
+            } else {
+                g.depend(from, to);
+            }
         }
     }
 }

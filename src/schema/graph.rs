@@ -3,9 +3,9 @@
 //! topological sort that keeps that order wherever dependencies allow.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
-use crate::catalog::ObjRef;
+use crate::catalog::{ObjRef, Oid};
 use crate::format::toc::{ObjectKind, Section};
 
 /// Where an entry goes when nothing forces it elsewhere.
@@ -166,6 +166,10 @@ fn priority(kind: ObjectKind) -> u8 {
 #[derive(Debug, Default)]
 pub(crate) struct Graph {
     pub nodes: Vec<Node>,
+    /// Edges that only inline CHECK constraints (by oid) make.
+    check_edges: HashMap<(usize, usize), Vec<Oid>>,
+    /// Edges made for any other reason.
+    other_edges: HashSet<(usize, usize)>,
     objects: HashMap<ObjRef, usize>,
     schemas: HashMap<String, usize>,
 }
@@ -209,7 +213,33 @@ impl Graph {
     pub fn depend(&mut self, node: usize, on: usize) {
         if node != on {
             self.nodes[node].deps.push(on);
+            self.other_edges.insert((node, on));
         }
+    }
+
+    /// `node` depends on `on` because CHECK constraint `check`, written
+    /// inside `node`'s `CREATE TABLE`, does.
+    pub fn depend_via_check(&mut self, node: usize, on: usize, check: Oid) {
+        if node != on {
+            self.nodes[node].deps.push(on);
+            self.check_edges.entry((node, on)).or_default().push(check);
+        }
+    }
+
+    /// The CHECK constraints that alone make edges of `cycle` (a loop as
+    /// [`sort`] reports it: each node depends on the next, the last on the first).
+    pub fn check_edges_in(&self, cycle: &[usize]) -> Vec<Oid> {
+        let mut out = Vec::new();
+        for (i, &a) in cycle.iter().enumerate() {
+            let b = cycle[(i + 1) % cycle.len()];
+            if self.other_edges.contains(&(a, b)) {
+                continue;
+            }
+            if let Some(checks) = self.check_edges.get(&(a, b)) {
+                out.extend(checks);
+            }
+        }
+        out
     }
 }
 

@@ -80,45 +80,70 @@ pub struct TableCopy {
     pub relpages: i64,
 }
 
-/// Plans the restore of `catalog`.
+/// Plans the restore of `catalog`. A dependency loop through a CHECK
+/// constraint written inside `CREATE TABLE` (a check that calls a function
+/// taking the table's row type, say) is broken the way `pg_dump` breaks it:
+/// that check becomes a separate post-data entry, and planning starts over.
 pub fn build(catalog: &Catalog) -> Result<SchemaPlan, SchemaError> {
-    let ctx = Ctx::new(catalog);
-    let mut g = graph::Graph::default();
-    namespaces::add(&ctx, &mut g);
-    extensions::add(&ctx, &mut g);
-    collations::add(&ctx, &mut g);
-    types::add(&ctx, &mut g);
-    functions::add(&ctx, &mut g);
-    aggregates::add(&ctx, &mut g);
-    sequences::add(&ctx, &mut g);
-    tables::add(&ctx, &mut g);
-    sequences::add_owned_by(&ctx, &mut g);
-    let refreshes = views::add(&ctx, &mut g);
-    constraints::add(&ctx, &mut g);
-    indexes::add(&ctx, &mut g);
-    triggers::add(&ctx, &mut g);
-    statistics::add(&ctx, &mut g);
-    rules::add(&ctx, &mut g);
-    policies::add(&ctx, &mut g);
-    let event_triggers = event_triggers::add(&ctx, &mut g);
-    let copies = data::add(&ctx, &mut g);
-    sequences::add_values(&ctx, &mut g);
-    depends::add(&ctx, &mut g);
-    views::chain_refreshes(&mut g, &refreshes);
-    comments::add(&ctx, &mut g);
-    acl::add(&ctx, &mut g);
-    acl::add_defaults(&ctx, &mut g);
-    database::add(&ctx, &mut g);
-    event_triggers::run_last(&mut g, &event_triggers);
-    finish(g, copies)
+    let mut split_checks = HashSet::new();
+    loop {
+        let ctx = Ctx::new(catalog, &split_checks);
+        let (g, copies) = graph_of(&ctx);
+        match graph::sort(&g.nodes) {
+            Ok(order) => return finish(g, copies, order),
+            Err(cycle) => {
+                let fixes = g.check_edges_in(&cycle);
+                let before = split_checks.len();
+                split_checks.extend(fixes);
+                if split_checks.len() == before {
+                    return Err(SchemaError::cycle(
+                        cycle.iter().map(|&n| g.nodes[n].describe()).collect(),
+                    ));
+                }
+            }
+        }
+    }
 }
 
-/// Sorts the graph, assigns dump ids and checks that no entry depends on one
+/// Every entry of `ctx`'s catalog, with its dependencies.
+fn graph_of(ctx: &Ctx) -> (graph::Graph, Vec<(usize, TableCopy)>) {
+    let mut g = graph::Graph::default();
+    namespaces::add(ctx, &mut g);
+    extensions::add(ctx, &mut g);
+    collations::add(ctx, &mut g);
+    types::add(ctx, &mut g);
+    functions::add(ctx, &mut g);
+    aggregates::add(ctx, &mut g);
+    sequences::add(ctx, &mut g);
+    tables::add(ctx, &mut g);
+    sequences::add_owned_by(ctx, &mut g);
+    let refreshes = views::add(ctx, &mut g);
+    constraints::add(ctx, &mut g);
+    indexes::add(ctx, &mut g);
+    triggers::add(ctx, &mut g);
+    statistics::add(ctx, &mut g);
+    rules::add(ctx, &mut g);
+    policies::add(ctx, &mut g);
+    let event_triggers = event_triggers::add(ctx, &mut g);
+    let copies = data::add(ctx, &mut g);
+    sequences::add_values(ctx, &mut g);
+    depends::add(ctx, &mut g);
+    views::chain_refreshes(&mut g, &refreshes);
+    comments::add(ctx, &mut g);
+    acl::add(ctx, &mut g);
+    acl::add_defaults(ctx, &mut g);
+    database::add(ctx, &mut g);
+    event_triggers::run_last(&mut g, &event_triggers);
+    (g, copies)
+}
+
+/// Assigns dump ids in `order` and checks that no entry depends on one
 /// restored in a later section.
-fn finish(g: graph::Graph, copies: Vec<(usize, TableCopy)>) -> Result<SchemaPlan, SchemaError> {
-    let order = graph::sort(&g.nodes).map_err(|cycle| {
-        SchemaError::cycle(cycle.iter().map(|&n| g.nodes[n].describe()).collect())
-    })?;
+fn finish(
+    g: graph::Graph,
+    copies: Vec<(usize, TableCopy)>,
+    order: Vec<usize>,
+) -> Result<SchemaPlan, SchemaError> {
     let mut ids = vec![DumpId(0); g.nodes.len()];
     for (pos, &n) in order.iter().enumerate() {
         ids[n] = DumpId(u32::try_from(pos + 1).unwrap_or(u32::MAX));
@@ -164,6 +189,8 @@ fn finish(g: graph::Graph, copies: Vec<(usize, TableCopy)>) -> Result<SchemaPlan
 /// Lookups over the catalog that several DDL files share.
 struct Ctx<'a> {
     cat: &'a Catalog,
+    /// Local CHECK constraints restored as separate entries (loop breaking).
+    split_checks: &'a HashSet<Oid>,
     rels: HashMap<Oid, &'a Relation>,
     types: HashMap<Oid, &'a TypeInfo>,
     indexes: HashMap<Oid, &'a Index>,
@@ -181,7 +208,7 @@ struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(cat: &'a Catalog) -> Self {
+    fn new(cat: &'a Catalog, split_checks: &'a HashSet<Oid>) -> Self {
         let mut checks: HashMap<Oid, Vec<&Constraint>> = HashMap::new();
         for c in &cat.constraints {
             if c.kind == ConstraintKind::Check && c.table != 0 {
@@ -190,6 +217,7 @@ impl<'a> Ctx<'a> {
         }
         Ctx {
             checks,
+            split_checks,
             extension_members: cat
                 .extension_members
                 .iter()
@@ -224,6 +252,12 @@ impl<'a> Ctx<'a> {
     /// The CHECK constraints of table `table`.
     fn checks_of(&self, table: Oid) -> impl Iterator<Item = &'a Constraint> + '_ {
         self.checks.get(&table).into_iter().flatten().copied()
+    }
+
+    /// Whether CHECK constraint `c` is written inside its table's `CREATE
+    /// TABLE` (validated and not split out), or comes from a parent.
+    fn inline_check(&self, c: &Constraint) -> bool {
+        (c.validated || !c.is_local) && !self.split_checks.contains(&c.oid)
     }
 
     fn identity_sequence(&self, table: Oid, column: &str) -> Option<&'a Sequence> {

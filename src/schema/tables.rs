@@ -31,9 +31,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         );
         g.map(ObjRef::new(ObjClass::Relation, rel.oid), id);
         // Inline and inherited checks are created with the table.
-        let checks = ctx
-            .checks_of(rel.oid)
-            .filter(|c| c.validated || !c.is_local);
+        let checks = ctx.checks_of(rel.oid).filter(|c| ctx.inline_check(c));
         for c in checks {
             g.map(ObjRef::new(ObjClass::Constraint, c.oid), id);
         }
@@ -69,7 +67,9 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
             elems.push(column_sql(ctx, rel, col));
         }
     }
-    let checks = ctx.checks_of(rel.oid).filter(|c| c.validated && c.is_local);
+    let checks = ctx
+        .checks_of(rel.oid)
+        .filter(|c| c.is_local && ctx.inline_check(c));
     for c in checks {
         elems.push(format!(
             "CONSTRAINT {} {}",

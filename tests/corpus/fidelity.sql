@@ -149,3 +149,11 @@ CREATE AGGREGATE public.my_rank(VARIADIC "any" ORDER BY VARIADIC "any") (
     FINALFUNC_EXTRA, HYPOTHETICAL);
 REVOKE EXECUTE ON FUNCTION public.my_sum(int) FROM PUBLIC;
 CREATE VIEW public.agg_use AS SELECT public.my_avg(balance) AS a, public.my_sum(id) AS s FROM sec.accounts;
+
+-- A dependency loop pg_dump breaks: a CHECK constraint calls a function
+-- that takes the table's row type (the check becomes its own entry).
+CREATE TABLE public.check_loop (a int, b int);
+CREATE FUNCTION public.check_loop_ok(public.check_loop) RETURNS bool LANGUAGE sql
+    AS 'SELECT $1.a < 100';
+ALTER TABLE public.check_loop ADD CONSTRAINT loop_ok CHECK (public.check_loop_ok(check_loop.*));
+INSERT INTO public.check_loop VALUES (1, 2);
