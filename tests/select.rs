@@ -85,7 +85,12 @@ async fn table_and_schema_patterns_pick_objects_like_pg_dump() {
     backup_ok(&src, &t, &["-t", "sec.acc*", "-t", "sec.\"Orders\""]);
     // As with pg_dump, -t leaves out what the tables use (schema, extension
     // types, collations): restore into a database that has them.
-    let target = restore_copy(&src, &full_archive(&src, &dir), "t", &["-T", "sec.*"]);
+    let target = restore_copy(
+        &src,
+        &full_archive(&src, &dir),
+        "t",
+        &["-T", "sec.*", "-T", "public.agg_use"],
+    );
     ok(&pgsnap(&[
         "restore",
         "-d",
@@ -127,7 +132,7 @@ async fn table_and_schema_patterns_pick_objects_like_pg_dump() {
 
     // -n with -T and --exclude-table-data, applied at restore time from a full archive.
     let full = full_archive(&src, &dir);
-    let target = restore_copy(&src, &full, "n", &["-N", "sec"]);
+    let target = restore_copy(&src, &full, "n", &["-N", "sec", "-T", "public.agg_use"]);
     ok(&pgsnap(&[
         "restore",
         "-d",

@@ -21,11 +21,12 @@ pub enum ObjClass {
     EventTrigger,
     Statistics,
     Collation,
+    Publication,
 }
 
 impl ObjClass {
     /// The fixed OIDs of the catalogs themselves (`pg_class.oid` of `pg_namespace`, ...).
-    const CATALOGS: [(Oid, ObjClass); 12] = [
+    const CATALOGS: [(Oid, ObjClass); 13] = [
         (2615, ObjClass::Namespace),
         (1259, ObjClass::Relation),
         (1247, ObjClass::Type),
@@ -38,6 +39,7 @@ impl ObjClass {
         (3466, ObjClass::EventTrigger),
         (3381, ObjClass::Statistics),
         (3456, ObjClass::Collation),
+        (6104, ObjClass::Publication),
     ];
 
     /// The class of catalog `oid`, if we model it.

@@ -27,6 +27,7 @@ mod functions;
 mod indexes;
 mod namespaces;
 mod policies;
+mod publications;
 mod relations;
 mod rules;
 mod sequences;
@@ -49,6 +50,7 @@ pub use functions::Function;
 pub use indexes::Index;
 pub use namespaces::Namespace;
 pub use policies::Policy;
+pub use publications::{Publication, PublicationSchema, PublicationTable};
 pub use relations::{Column, RelKind, Relation};
 pub use rules::Rule;
 pub use sequences::{Sequence, SequenceOwner};
@@ -95,6 +97,9 @@ pub struct Catalog {
     /// Rewrite rules that are not a view's definition.
     pub rules: Vec<Rule>,
     pub policies: Vec<Policy>,
+    pub publications: Vec<Publication>,
+    pub publication_tables: Vec<PublicationTable>,
+    pub publication_schemas: Vec<PublicationSchema>,
     pub event_triggers: Vec<EventTrigger>,
     pub statistics: Vec<Statistics>,
     /// Privileges of objects whose ACL is not the default one.
@@ -172,6 +177,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         not_backed_up,
         aggregates,
         database,
+        (publications, publication_tables, publication_schemas),
     ) = tokio::try_join!(
         extensions::load(c(0)),
         extensions::load_members(c(1)),
@@ -185,8 +191,12 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         unsupported::load(c(3)),
         aggregates::load(c(4)),
         database::load(c(5)),
+        publications::load(c(0), server_version_num),
     )?;
     Ok(Catalog {
+        publications,
+        publication_tables,
+        publication_schemas,
         server_version_num,
         database,
         namespaces,

@@ -22,7 +22,6 @@ const KINDS: &[(&str, &str)] = &[
     ("pg_transform", "true"),
     ("pg_am", "true"),
     ("pg_language", "true"),
-    ("pg_publication", "true"),
     ("pg_largeobject_metadata", "true"),
     ("pg_type", "x.typtype IN ('b', 'p') AND x.typelem = 0"),
 ];

@@ -104,6 +104,12 @@ pub enum ObjectKind {
     Aggregate,
     #[serde(rename = "DATABASE PROPERTIES")]
     DatabaseProperties,
+    #[serde(rename = "PUBLICATION")]
+    Publication,
+    #[serde(rename = "PUBLICATION TABLE")]
+    PublicationTable,
+    #[serde(rename = "PUBLICATION TABLES IN SCHEMA")]
+    PublicationSchema,
 }
 
 impl ObjectKind {
@@ -141,6 +147,9 @@ impl ObjectKind {
             ObjectKind::EventTrigger => "EVENT TRIGGER",
             ObjectKind::Aggregate => "AGGREGATE",
             ObjectKind::DatabaseProperties => "DATABASE PROPERTIES",
+            ObjectKind::Publication => "PUBLICATION",
+            ObjectKind::PublicationTable => "PUBLICATION TABLE",
+            ObjectKind::PublicationSchema => "PUBLICATION TABLES IN SCHEMA",
         }
     }
 }

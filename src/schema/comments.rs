@@ -166,6 +166,11 @@ fn describe(ctx: &Ctx, lk: &Lookup, c: &Comment) -> Option<(String, String, Opti
             let st = lk.statistics.get(&oid)?;
             in_schema("STATISTICS", &st.schema, &st.name)
         }
+        ObjClass::Publication => {
+            let p = ctx.cat.publications.iter().find(|p| p.oid == oid)?;
+            let target = format!("PUBLICATION {}", quote::ident(&p.name));
+            Some((target, format!("PUBLICATION {}", p.name), None))
+        }
         ObjClass::Collation => {
             let c = lk.collations.get(&oid)?;
             in_schema("COLLATION", &c.schema, &c.name)

@@ -21,8 +21,8 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
             continue;
         }
         if let (Some(from), Some(to)) = (g.node_of(d.obj), g.node_of(d.on)) {
-            let inline_check = d.obj.class == ObjClass::Constraint
-                && g.nodes[from].kind == ObjectKind::Table;
+            let inline_check =
+                d.obj.class == ObjClass::Constraint && g.nodes[from].kind == ObjectKind::Table;
             if inline_check {
                 g.depend_via_check(from, to, d.obj.oid);
             } else {

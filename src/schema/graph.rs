@@ -120,7 +120,10 @@ fn section(kind: ObjectKind) -> Section {
         | Acl
         | DefaultAcl
         | EventTrigger
-        | DatabaseProperties => Section::PostData,
+        | DatabaseProperties
+        | Publication
+        | PublicationTable
+        | PublicationSchema => Section::PostData,
     }
 }
 
@@ -152,7 +155,7 @@ fn priority(kind: ObjectKind) -> u8 {
         Rule => 18,
         Trigger => 19,
         FkConstraint => 20,
-        Policy | RowSecurity => 21,
+        Policy | RowSecurity | Publication | PublicationTable | PublicationSchema => 21,
         RefreshMaterializedView => 22,
         Comment => 23,
         Acl => 24,

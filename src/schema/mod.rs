@@ -28,6 +28,7 @@ mod indexes;
 mod namespaces;
 mod pattern;
 mod policies;
+mod publications;
 pub mod quote;
 mod rules;
 mod select;
@@ -49,7 +50,7 @@ pub use select::Selection;
 use crate::catalog::{
     Catalog, Constraint, ConstraintKind, Index, ObjClass, ObjRef, Oid, Relation, Sequence, TypeInfo,
 };
-use crate::format::toc::{CopyFormat, DumpId, SchemaEntry};
+use crate::format::toc::{CopyFormat, DumpId, ObjectKind, SchemaEntry};
 
 /// Everything to restore, in order, and what to copy.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,6 +125,7 @@ fn graph_of(ctx: &Ctx) -> (graph::Graph, Vec<(usize, TableCopy)>) {
     statistics::add(ctx, &mut g);
     rules::add(ctx, &mut g);
     policies::add(ctx, &mut g);
+    publications::add(ctx, &mut g);
     let event_triggers = event_triggers::add(ctx, &mut g);
     let copies = data::add(ctx, &mut g);
     sequences::add_values(ctx, &mut g);
@@ -137,13 +139,35 @@ fn graph_of(ctx: &Ctx) -> (graph::Graph, Vec<(usize, TableCopy)>) {
     (g, copies)
 }
 
-/// Assigns dump ids in `order` and checks that no entry depends on one
-/// restored in a later section.
+/// Whether an entry of this kind may move from pre-data to post-data when
+/// it depends on a post-data entry (a view that relies on a primary key for
+/// its GROUP BY, say), as `pg_dump` postpones such views. Nothing that data
+/// is loaded into, or that holds it, may move.
+fn postponable(kind: ObjectKind) -> bool {
+    use ObjectKind::*;
+    matches!(
+        kind,
+        View | MaterializedView | Function | Aggregate | Comment | Acl | Default
+    )
+}
+
+/// Assigns dump ids in `order`, moves entries that depend on a later
+/// section into it where that is allowed, and checks that no entry depends
+/// on one restored in a later section.
 fn finish(
-    g: graph::Graph,
+    mut g: graph::Graph,
     copies: Vec<(usize, TableCopy)>,
     order: Vec<usize>,
 ) -> Result<SchemaPlan, SchemaError> {
+    // In order, so every dependency's section is final when it is read.
+    for &n in &order {
+        let latest = g.nodes[n].deps.iter().map(|&d| g.nodes[d].section).max();
+        if let Some(latest) = latest {
+            if latest > g.nodes[n].section && postponable(g.nodes[n].kind) {
+                g.nodes[n].section = latest;
+            }
+        }
+    }
     let mut ids = vec![DumpId(0); g.nodes.len()];
     for (pos, &n) in order.iter().enumerate() {
         ids[n] = DumpId(u32::try_from(pos + 1).unwrap_or(u32::MAX));

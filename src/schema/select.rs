@@ -115,9 +115,20 @@ impl Selection {
                 }
             }
         }
+        // A publication's table goes only with both the publication and the table.
+        let table_left_out = |e: &SchemaEntry| {
+            e.kind == ObjectKind::PublicationTable
+                && e.deps.iter().any(|d| {
+                    by_id.get(d).is_some_and(|t| is_relation(t.kind)) && !chosen.contains(d)
+                })
+        };
         let keep: HashSet<DumpId> = entries
             .iter()
-            .filter(|e| chosen.contains(&root(&by_id, e)) && self.keeps_kind(e, &by_id))
+            .filter(|e| {
+                chosen.contains(&root(&by_id, e))
+                    && self.keeps_kind(e, &by_id)
+                    && !table_left_out(e)
+            })
             .map(|e| e.id)
             .collect();
         drop(by_id);

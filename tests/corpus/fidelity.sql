@@ -157,3 +157,13 @@ CREATE FUNCTION public.check_loop_ok(public.check_loop) RETURNS bool LANGUAGE sq
     AS 'SELECT $1.a < 100';
 ALTER TABLE public.check_loop ADD CONSTRAINT loop_ok CHECK (public.check_loop_ok(check_loop.*));
 INSERT INTO public.check_loop VALUES (1, 2);
+
+-- Publications: all tables; selected tables with a column list and a row
+-- filter; tables in a schema; only some operations; via partition root.
+CREATE PUBLICATION pub_all FOR ALL TABLES WITH (publish = 'insert, update');
+CREATE PUBLICATION pub_some WITH (publish_via_partition_root = true);
+ALTER PUBLICATION pub_some ADD TABLE ONLY public.log_src (id, v) WHERE (id > 10);
+ALTER PUBLICATION pub_some ADD TABLE ONLY sec.audit;
+ALTER PUBLICATION pub_some OWNER TO regress_owner;
+CREATE PUBLICATION pub_schema FOR TABLES IN SCHEMA ext WITH (publish = 'delete, truncate');
+COMMENT ON PUBLICATION pub_some IS 'for the reporting replica';
