@@ -449,3 +449,50 @@ async fn database_settings_owner_comment_and_privileges_restore_with_create() {
             .unwrap();
     }
 }
+
+/// Every large object of `db`: oid, owner, privileges, comment, size, digest.
+async fn large_objects(src: &TestDb, db: &str) -> Vec<String> {
+    let c = connect(&src.cluster, db).await;
+    let sql = "SELECT m.oid::text || '|' || pg_get_userbyid(m.lomowner) || '|' || \
+               coalesce(m.lomacl::text, '') || '|' || coalesce(obj_description(m.oid, 'pg_largeobject'), '') \
+               || '|' || length(lo_get(m.oid)) || '|' || md5(lo_get(m.oid)) \
+               FROM pg_largeobject_metadata m ORDER BY m.oid";
+    c.query(sql, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[tokio::test]
+async fn large_objects_round_trip_with_owner_privileges_and_comments() {
+    let src = TestDb::new("lobs").await;
+    src.exec(
+        "CREATE TABLE docs (id int, body oid); \
+         SELECT lo_from_bytea(424242, 'hello'); \
+         SELECT lo_from_bytea(424243, ''); \
+         SELECT lo_from_bytea(424244, decode(repeat(md5('x'), 80000), 'hex')); \
+         INSERT INTO docs VALUES (1, 424242), (2, 424244); \
+         ALTER LARGE OBJECT 424244 OWNER TO regress_owner; \
+         GRANT SELECT ON LARGE OBJECT 424242 TO regress_reader; \
+         COMMENT ON LARGE OBJECT 424243 IS 'an empty one';",
+    )
+    .await;
+    let before = large_objects(&src, &src.name).await;
+    assert_eq!(before.len(), 3);
+    assert!(before[2].contains("|1280000|"), "{before:?}");
+    let dir = Scratch::new("lobs");
+    let file = dir.path("lo.pgsnap");
+    backup_ok(&src, &file, &["-j", "2"]);
+    let copy = restore_copy(&src, &file, "copy", &["-j", "3"]);
+    assert_eq!(large_objects(&src, &copy).await, before);
+    assert_same(&src.cluster, &src.name, &copy).await;
+
+    let without = restore_copy(&src, &file, "nolo", &["--no-large-objects"]);
+    assert!(large_objects(&src, &without).await.is_empty());
+    let tables_only = restore_copy(&src, &file, "t", &["-t", "docs"]);
+    assert!(large_objects(&src, &tables_only).await.is_empty());
+    let with = restore_copy(&src, &file, "tb", &["-t", "docs", "--large-objects"]);
+    assert_eq!(large_objects(&src, &with).await, before);
+}

@@ -87,6 +87,11 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Acl>, Ca
            t.typacl::text[], COALESCE({type_init}, pg_catalog.acldefault('T', t.typowner))::text[] \
          FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
          WHERE t.typacl IS NOT NULL AND {USER_NAMESPACE} \
+         UNION ALL \
+         SELECT 'pg_catalog.pg_largeobject'::pg_catalog.regclass::pg_catalog.oid, m.oid, NULL, \
+           'LARGE OBJECT', m.oid::text, pg_catalog.pg_get_userbyid(m.lomowner)::text, m.lomacl::text[], \
+           pg_catalog.acldefault('L', m.lomowner)::text[] \
+         FROM pg_catalog.pg_largeobject_metadata m WHERE m.lomacl IS NOT NULL \
          ORDER BY 1, 2, 3 NULLS FIRST",
         ns_init = init("pg_namespace", "n", "0"),
         rel_init = init("pg_class", "c", "0"),

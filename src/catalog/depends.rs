@@ -22,11 +22,13 @@ pub enum ObjClass {
     Statistics,
     Collation,
     Publication,
+    /// `pg_largeobject`: the class large objects are named by.
+    LargeObject,
 }
 
 impl ObjClass {
     /// The fixed OIDs of the catalogs themselves (`pg_class.oid` of `pg_namespace`, ...).
-    const CATALOGS: [(Oid, ObjClass); 13] = [
+    const CATALOGS: [(Oid, ObjClass); 14] = [
         (2615, ObjClass::Namespace),
         (1259, ObjClass::Relation),
         (1247, ObjClass::Type),
@@ -40,6 +42,7 @@ impl ObjClass {
         (3381, ObjClass::Statistics),
         (3456, ObjClass::Collation),
         (6104, ObjClass::Publication),
+        (2613, ObjClass::LargeObject),
     ];
 
     /// The class of catalog `oid`, if we model it.

@@ -25,6 +25,7 @@ mod event_triggers;
 mod extensions;
 mod functions;
 mod indexes;
+mod large_objects;
 mod namespaces;
 mod policies;
 mod publications;
@@ -48,6 +49,7 @@ pub use event_triggers::EventTrigger;
 pub use extensions::{Extension, ExtensionMember};
 pub use functions::Function;
 pub use indexes::Index;
+pub use large_objects::LargeObject;
 pub use namespaces::Namespace;
 pub use policies::Policy;
 pub use publications::{Publication, PublicationSchema, PublicationTable};
@@ -83,6 +85,7 @@ pub struct Catalog {
     /// Enums, domains and standalone composite types in user schemas.
     pub user_types: Vec<UserType>,
     pub functions: Vec<Function>,
+    pub large_objects: Vec<LargeObject>,
     pub aggregates: Vec<Aggregate>,
     /// Sequences, identity sequences included.
     pub sequences: Vec<Sequence>,
@@ -178,6 +181,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         aggregates,
         database,
         (publications, publication_tables, publication_schemas),
+        large_objects,
     ) = tokio::try_join!(
         extensions::load(c(0)),
         extensions::load_members(c(1)),
@@ -192,8 +196,10 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         aggregates::load(c(4)),
         database::load(c(5)),
         publications::load(c(0), server_version_num),
+        large_objects::load(c(1)),
     )?;
     Ok(Catalog {
+        large_objects,
         publications,
         publication_tables,
         publication_schemas,

@@ -22,7 +22,6 @@ const KINDS: &[(&str, &str)] = &[
     ("pg_transform", "true"),
     ("pg_am", "true"),
     ("pg_language", "true"),
-    ("pg_largeobject_metadata", "true"),
     ("pg_type", "x.typtype IN ('b', 'p') AND x.typelem = 0"),
 ];
 
@@ -33,14 +32,8 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<String>,
     let parts: Vec<String> = KINDS
         .iter()
         .map(|(catalog, cond)| {
-            // Large objects are described under pg_largeobject's class.
-            let class = if *catalog == "pg_largeobject_metadata" {
-                "pg_largeobject"
-            } else {
-                catalog
-            };
             format!(
-                "SELECT pg_catalog.pg_describe_object('pg_catalog.{class}'::pg_catalog.regclass, x.oid, 0) \
+                "SELECT pg_catalog.pg_describe_object('pg_catalog.{catalog}'::pg_catalog.regclass, x.oid, 0) \
                  FROM pg_catalog.{catalog} x WHERE x.oid >= {FIRST_NORMAL_OID} AND {cond} \
                  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d \
                    WHERE d.classid = 'pg_catalog.{catalog}'::pg_catalog.regclass AND d.objid = x.oid \

@@ -178,6 +178,17 @@ pub struct SelectFlags {
     /// No COMMENT ON.
     #[arg(long = "no-comments")]
     pub no_comments: bool,
+    /// Large objects also with -n/-t (they come with a whole database by default).
+    #[arg(short = 'b', long = "large-objects", visible_alias = "blobs")]
+    pub large_objects: bool,
+    /// No large objects.
+    #[arg(
+        short = 'B',
+        long = "no-large-objects",
+        visible_alias = "no-blobs",
+        conflicts_with = "large_objects"
+    )]
+    pub no_large_objects: bool,
 }
 
 #[derive(Debug, Args)]

@@ -162,6 +162,11 @@ fn selection(f: &SelectFlags, sections: &[String]) -> Result<Selection, Error> {
         no_owner: f.no_owner,
         no_acl: f.no_acl,
         no_comments: f.no_comments,
+        large_objects: match (f.large_objects, f.no_large_objects) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        },
     })
 }
 

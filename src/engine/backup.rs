@@ -150,7 +150,8 @@ fn work_items(tables: &[TableCopy], split_blocks: u64) -> Vec<WorkItem> {
     let mut items = Vec::new();
     for t in tables {
         let blocks = u64::try_from(t.relpages).unwrap_or(0);
-        let parts = if split_blocks > 0 && !t.columns.is_empty() && blocks > split_blocks {
+        let splittable = t.query.is_none() && !t.columns.is_empty();
+        let parts = if split_blocks > 0 && splittable && blocks > split_blocks {
             blocks.div_ceil(split_blocks)
         } else {
             1
@@ -481,6 +482,7 @@ async fn lock_tables(
     tables: &[TableCopy],
     wait: Option<Duration>,
 ) -> Result<(), Error> {
+    let tables: Vec<&TableCopy> = tables.iter().filter(|t| t.query.is_none()).collect();
     for batch in tables.chunks(500) {
         let names: Vec<String> = batch
             .iter()
@@ -602,6 +604,7 @@ async fn open_worker(
 /// is empty under the lock has no rows in the snapshot either (what a COPY
 /// would read is that same file), so it needs no COPY at all.
 async fn refresh_sizes(client: &Client, tables: &mut [TableCopy]) -> Result<(), Error> {
+    let mut tables: Vec<&mut TableCopy> = tables.iter_mut().filter(|t| t.query.is_none()).collect();
     let schemas: Vec<&str> = tables.iter().map(|t| t.schema.as_str()).collect();
     let names: Vec<&str> = tables.iter().map(|t| t.table.as_str()).collect();
     let rows = client
@@ -669,6 +672,9 @@ async fn worker(
 /// The COPY statement that reads a table, or one ctid range of it.
 pub fn copy_out_sql(t: &TableCopy, part: Option<&StreamPart>) -> String {
     let name = quote::qualified(&t.schema, &t.table);
+    if let Some(q) = &t.query {
+        return format!("COPY ({q}) TO STDOUT (FORMAT {})", t.format.as_sql());
+    }
     let source = match part {
         None => format!("{name}{}", column_list(&t.columns)),
         Some(p) => {
@@ -839,6 +845,7 @@ mod tests {
             columns: vec!["a".into(), "b c".into()],
             format: CopyFormat::Binary,
             relpages,
+            query: None,
         }
     }
 

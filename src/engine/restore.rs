@@ -26,7 +26,7 @@ use crate::archive::ArchiveReader;
 use crate::format::toc::{DumpId, ObjectKind, SchemaEntry, Section, StreamInfo};
 use crate::pg::copyscan::CopyScanner;
 use crate::pg::{session, CloseReason, ConnParams, PgError};
-use crate::schema::{quote, Selection};
+use crate::schema::{quote, Selection, LARGE_OBJECT_SCHEMA, LARGE_OBJECT_TABLE};
 
 #[derive(Debug, Clone)]
 pub struct RestoreOptions {
@@ -388,6 +388,9 @@ async fn copy_in(
     if stream.frames.is_empty() {
         return Ok(());
     }
+    if stream.schema == LARGE_OBJECT_SCHEMA && stream.table == LARGE_OBJECT_TABLE {
+        return large_objects_in(client, closed, reader, stream).await;
+    }
     let name = quote::qualified(&stream.schema, &stream.table);
     // FREEZE needs the table created or truncated in the same transaction; only
     // a table loaded by a single stream can be truncated safely.
@@ -429,6 +432,40 @@ async fn copy_in(
             Err(e)
         }
     }
+}
+
+/// Loads the large objects' contents (created empty in pre-data): the
+/// stream goes into a temporary table, and each chunk into its object.
+async fn large_objects_in(
+    client: &Client,
+    closed: &CloseReason,
+    reader: &Arc<ArchiveReader>,
+    stream: &StreamInfo,
+) -> Result<(), Error> {
+    let table = quote::qualified(LARGE_OBJECT_SCHEMA, LARGE_OBJECT_TABLE);
+    run_sql(
+        client,
+        &format!(
+            "DROP TABLE IF EXISTS {table}; CREATE TEMPORARY TABLE {LARGE_OBJECT_TABLE} \
+             (loid pg_catalog.oid, off pg_catalog.int8, data pg_catalog.bytea)"
+        ),
+        "create the large objects' staging table",
+    )
+    .await?;
+    let copy = format!(
+        "COPY {table}{} FROM STDIN (FORMAT {})",
+        column_list(&stream.columns),
+        stream.format.as_sql()
+    );
+    copy_stream(client, closed, reader, stream, &copy).await?;
+    run_sql(
+        client,
+        &format!(
+            "SELECT pg_catalog.lo_put(loid, off, data) FROM {table} ORDER BY loid, off; DROP TABLE {table}"
+        ),
+        "write the large objects' contents",
+    )
+    .await
 }
 
 /// Runs one COPY FROM STDIN, checking every frame before sending it and the

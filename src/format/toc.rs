@@ -110,6 +110,10 @@ pub enum ObjectKind {
     PublicationTable,
     #[serde(rename = "PUBLICATION TABLES IN SCHEMA")]
     PublicationSchema,
+    #[serde(rename = "LARGE OBJECTS")]
+    LargeObjects,
+    #[serde(rename = "LARGE OBJECT DATA")]
+    LargeObjectData,
 }
 
 impl ObjectKind {
@@ -150,6 +154,8 @@ impl ObjectKind {
             ObjectKind::Publication => "PUBLICATION",
             ObjectKind::PublicationTable => "PUBLICATION TABLE",
             ObjectKind::PublicationSchema => "PUBLICATION TABLES IN SCHEMA",
+            ObjectKind::LargeObjects => "LARGE OBJECTS",
+            ObjectKind::LargeObjectData => "LARGE OBJECT DATA",
         }
     }
 }

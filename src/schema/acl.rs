@@ -228,7 +228,9 @@ fn acl_tag(g: &Graph, a: &Acl, object: Option<usize>) -> (Option<String>, String
     let name = match (&a.column, o.kind) {
         (Some(c), _) => format!("COLUMN {}.{c}", o.name),
         (None, ObjectKind::Schema) => format!("SCHEMA {}", o.name),
-        (None, ObjectKind::Extension) => format!("{} {}", a.word, a.target),
+        (None, ObjectKind::Extension | ObjectKind::LargeObjects) => {
+            format!("{} {}", a.word, a.target)
+        }
         (None, _) => format!("{} {}", a.word, o.name),
     };
     (o.schema.clone(), name)

@@ -166,6 +166,11 @@ fn describe(ctx: &Ctx, lk: &Lookup, c: &Comment) -> Option<(String, String, Opti
             let st = lk.statistics.get(&oid)?;
             in_schema("STATISTICS", &st.schema, &st.name)
         }
+        ObjClass::LargeObject => {
+            let lo = ctx.cat.large_objects.iter().find(|l| l.oid == oid)?;
+            let target = format!("LARGE OBJECT {}", lo.oid);
+            Some((target.clone(), target, None))
+        }
         ObjClass::Publication => {
             let p = ctx.cat.publications.iter().find(|p| p.oid == oid)?;
             let target = format!("PUBLICATION {}", quote::ident(&p.name));

@@ -50,6 +50,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) -> Vec<(usize, TableCopy)> {
                     CopyFormat::Text
                 },
                 relpages: 0,
+                query: None,
             },
         ));
     }

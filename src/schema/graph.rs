@@ -101,10 +101,9 @@ fn section(kind: ObjectKind) -> Section {
     use ObjectKind::*;
     match kind {
         Extension | Schema | Collation | Type | Domain | Function | Aggregate | Sequence
-        | Table | TableAttach | SequenceOwnedBy | Default | View | MaterializedView => {
-            Section::PreData
-        }
-        TableData | SequenceSet => Section::Data,
+        | Table | TableAttach | SequenceOwnedBy | Default | View | MaterializedView
+        | LargeObjects => Section::PreData,
+        TableData | SequenceSet | LargeObjectData => Section::Data,
         Index
         | IndexAttach
         | Constraint
@@ -145,8 +144,9 @@ fn priority(kind: ObjectKind) -> u8 {
         SequenceOwnedBy => 8,
         Default => 9,
         View | MaterializedView => 10,
+        LargeObjects => 10,
         TableData => 11,
-        SequenceSet => 12,
+        SequenceSet | LargeObjectData => 12,
         Index => 13,
         IndexAttach => 14,
         Constraint => 15,

@@ -25,6 +25,7 @@ mod extensions;
 mod functions;
 mod graph;
 mod indexes;
+mod large_objects;
 mod namespaces;
 mod pattern;
 mod policies;
@@ -44,6 +45,7 @@ mod views;
 use std::collections::{HashMap, HashSet};
 
 pub use error::SchemaError;
+pub use large_objects::{STREAM_SCHEMA as LARGE_OBJECT_SCHEMA, STREAM_TABLE as LARGE_OBJECT_TABLE};
 pub use pattern::Pattern;
 pub use select::Selection;
 
@@ -79,6 +81,8 @@ pub struct TableCopy {
     /// know it; the backup fills it in once the table is locked
     /// (`pg_relation_size` is not transactional).
     pub relpages: i64,
+    /// A query to copy instead of the table (the large objects' contents).
+    pub query: Option<String>,
 }
 
 /// Plans the restore of `catalog`. A dependency loop through a CHECK
@@ -127,7 +131,8 @@ fn graph_of(ctx: &Ctx) -> (graph::Graph, Vec<(usize, TableCopy)>) {
     policies::add(ctx, &mut g);
     publications::add(ctx, &mut g);
     let event_triggers = event_triggers::add(ctx, &mut g);
-    let copies = data::add(ctx, &mut g);
+    let mut copies = data::add(ctx, &mut g);
+    copies.extend(large_objects::add(ctx, &mut g));
     sequences::add_values(ctx, &mut g);
     depends::add(ctx, &mut g);
     views::chain_refreshes(&mut g, &refreshes);

@@ -43,6 +43,10 @@ pub struct Selection {
     pub no_acl: bool,
     /// `--no-comments`.
     pub no_comments: bool,
+    /// `--large-objects` (`Some(true)`: also with `-n`/`-t`) or
+    /// `--no-large-objects` (`Some(false)`); by default large objects go
+    /// with a whole-database selection only.
+    pub large_objects: Option<bool>,
 }
 
 fn is_relation(kind: ObjectKind) -> bool {
@@ -83,6 +87,7 @@ impl Selection {
             && !self.no_owner
             && !self.no_acl
             && !self.no_comments
+            && self.large_objects != Some(false)
     }
 
     /// Keeps the chosen entries of `entries` (dependencies on dropped
@@ -152,6 +157,12 @@ impl Selection {
     fn whole_object(&self, e: &SchemaEntry) -> bool {
         let everything = self.schemas.is_empty() && self.tables.is_empty();
         // The public schema's privileges are the one object-less entry.
+        if matches!(
+            e.kind,
+            ObjectKind::LargeObjects | ObjectKind::LargeObjectData
+        ) {
+            return self.large_objects.unwrap_or(everything);
+        }
         let schema = match (e.kind, &e.schema) {
             (ObjectKind::Schema, _) => Some(e.name.as_str()),
             (ObjectKind::Acl, None) => Some("public"),
@@ -175,7 +186,11 @@ impl Selection {
     fn keeps_kind(&self, e: &SchemaEntry, by_id: &HashMap<DumpId, &SchemaEntry>) -> bool {
         let data = matches!(
             e.kind,
-            ObjectKind::TableData | ObjectKind::SequenceSet | ObjectKind::RefreshMaterializedView
+            ObjectKind::TableData
+                | ObjectKind::SequenceSet
+                | ObjectKind::RefreshMaterializedView
+                | ObjectKind::LargeObjects
+                | ObjectKind::LargeObjectData
         );
         if (self.schema_only && data) || (self.data_only && !data) {
             return false;
