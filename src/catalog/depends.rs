@@ -24,11 +24,12 @@ pub enum ObjClass {
     Publication,
     /// `pg_largeobject`: the class large objects are named by.
     LargeObject,
+    Cast,
 }
 
 impl ObjClass {
     /// The fixed OIDs of the catalogs themselves (`pg_class.oid` of `pg_namespace`, ...).
-    const CATALOGS: [(Oid, ObjClass); 14] = [
+    const CATALOGS: [(Oid, ObjClass); 15] = [
         (2615, ObjClass::Namespace),
         (1259, ObjClass::Relation),
         (1247, ObjClass::Type),
@@ -43,6 +44,7 @@ impl ObjClass {
         (3456, ObjClass::Collation),
         (6104, ObjClass::Publication),
         (2613, ObjClass::LargeObject),
+        (2605, ObjClass::Cast),
     ];
 
     /// The class of catalog `oid`, if we model it.
@@ -100,7 +102,8 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Depend>,
         'pg_catalog.pg_attrdef'::pg_catalog.regclass, 'pg_catalog.pg_rewrite'::pg_catalog.regclass, \
         'pg_catalog.pg_extension'::pg_catalog.regclass, 'pg_catalog.pg_policy'::pg_catalog.regclass, \
         'pg_catalog.pg_event_trigger'::pg_catalog.regclass, \
-        'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, 'pg_catalog.pg_collation'::pg_catalog.regclass)";
+        'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, 'pg_catalog.pg_collation'::pg_catalog.regclass, \
+        'pg_catalog.pg_cast'::pg_catalog.regclass)";
     let sql = format!(
         "SELECT DISTINCT {}, {}, d.deptype = 'a' \
          FROM pg_catalog.pg_depend d \

@@ -15,6 +15,8 @@
 
 mod acls;
 mod aggregates;
+mod base_types;
+mod casts;
 mod collations;
 mod comments;
 mod constraints;
@@ -39,6 +41,8 @@ mod unsupported;
 
 pub use acls::{Acl, DefaultAcl};
 pub use aggregates::Aggregate;
+pub use base_types::BaseType;
+pub use casts::Cast;
 pub use collations::Collation;
 pub use comments::Comment;
 pub use constraints::{Constraint, ConstraintKind};
@@ -85,6 +89,8 @@ pub struct Catalog {
     /// Enums, domains and standalone composite types in user schemas.
     pub user_types: Vec<UserType>,
     pub functions: Vec<Function>,
+    pub base_types: Vec<BaseType>,
+    pub casts: Vec<Cast>,
     pub large_objects: Vec<LargeObject>,
     pub aggregates: Vec<Aggregate>,
     /// Sequences, identity sequences included.
@@ -182,6 +188,8 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         database,
         (publications, publication_tables, publication_schemas),
         large_objects,
+        base_types,
+        casts,
     ) = tokio::try_join!(
         extensions::load(c(0)),
         extensions::load_members(c(1)),
@@ -197,9 +205,13 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         database::load(c(5)),
         publications::load(c(0), server_version_num),
         large_objects::load(c(1)),
+        base_types::load(c(2)),
+        casts::load(c(3)),
     )?;
     Ok(Catalog {
         large_objects,
+        base_types,
+        casts,
         publications,
         publication_tables,
         publication_schemas,

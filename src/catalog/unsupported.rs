@@ -9,7 +9,6 @@ const KINDS: &[(&str, &str)] = &[
     ("pg_operator", "true"),
     ("pg_opclass", "true"),
     ("pg_opfamily", "true"),
-    ("pg_cast", "true"),
     ("pg_conversion", "true"),
     ("pg_ts_parser", "true"),
     ("pg_ts_template", "true"),
@@ -22,7 +21,7 @@ const KINDS: &[(&str, &str)] = &[
     ("pg_transform", "true"),
     ("pg_am", "true"),
     ("pg_language", "true"),
-    ("pg_type", "x.typtype IN ('b', 'p') AND x.typelem = 0"),
+    ("pg_type", "x.typtype = 'p'"),
 ];
 
 /// `pg_describe_object` of every user object of a kind not backed up,

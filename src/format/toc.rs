@@ -114,6 +114,10 @@ pub enum ObjectKind {
     LargeObjects,
     #[serde(rename = "LARGE OBJECT DATA")]
     LargeObjectData,
+    #[serde(rename = "SHELL TYPE")]
+    ShellType,
+    #[serde(rename = "CAST")]
+    Cast,
 }
 
 impl ObjectKind {
@@ -156,6 +160,8 @@ impl ObjectKind {
             ObjectKind::PublicationSchema => "PUBLICATION TABLES IN SCHEMA",
             ObjectKind::LargeObjects => "LARGE OBJECTS",
             ObjectKind::LargeObjectData => "LARGE OBJECT DATA",
+            ObjectKind::ShellType => "SHELL TYPE",
+            ObjectKind::Cast => "CAST",
         }
     }
 }

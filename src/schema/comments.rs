@@ -99,6 +99,10 @@ fn describe(ctx: &Ctx, lk: &Lookup, c: &Comment) -> Option<(String, String, Opti
             Some((target, format!("SCHEMA {}", ns.name), None))
         }
         ObjClass::Relation => describe_relation(ctx, lk, c),
+        ObjClass::Type if !lk.types.contains_key(&oid) => {
+            let t = ctx.cat.base_types.iter().find(|t| t.oid == oid)?;
+            in_schema("TYPE", &t.schema, &t.name)
+        }
         ObjClass::Type => {
             let t = lk.types.get(&oid)?;
             let word = match t.kind {
@@ -165,6 +169,11 @@ fn describe(ctx: &Ctx, lk: &Lookup, c: &Comment) -> Option<(String, String, Opti
         ObjClass::Statistics => {
             let st = lk.statistics.get(&oid)?;
             in_schema("STATISTICS", &st.schema, &st.name)
+        }
+        ObjClass::Cast => {
+            let c = ctx.cat.casts.iter().find(|c| c.oid == oid)?;
+            let target = format!("CAST ({} AS {})", c.source, c.target);
+            Some((target.clone(), target, None))
         }
         ObjClass::LargeObject => {
             let lo = ctx.cat.large_objects.iter().find(|l| l.oid == oid)?;

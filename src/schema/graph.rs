@@ -102,7 +102,7 @@ fn section(kind: ObjectKind) -> Section {
     match kind {
         Extension | Schema | Collation | Type | Domain | Function | Aggregate | Sequence
         | Table | TableAttach | SequenceOwnedBy | Default | View | MaterializedView
-        | LargeObjects => Section::PreData,
+        | LargeObjects | ShellType | Cast => Section::PreData,
         TableData | SequenceSet | LargeObjectData => Section::Data,
         Index
         | IndexAttach
@@ -136,8 +136,9 @@ fn priority(kind: ObjectKind) -> u8 {
         Extension => 0,
         Schema => 1,
         Collation => 2,
-        Type | Domain => 3,
+        ShellType | Type | Domain => 3,
         Function | Aggregate => 4,
+        Cast => 5,
         Sequence => 5,
         Table => 6,
         TableAttach => 7,

@@ -13,6 +13,8 @@
 
 mod acl;
 mod aggregates;
+mod base_types;
+mod casts;
 mod collations;
 mod comments;
 mod constraints;
@@ -117,8 +119,10 @@ fn graph_of(ctx: &Ctx) -> (graph::Graph, Vec<(usize, TableCopy)>) {
     extensions::add(ctx, &mut g);
     collations::add(ctx, &mut g);
     types::add(ctx, &mut g);
+    let base_types = base_types::add(ctx, &mut g);
     functions::add(ctx, &mut g);
     aggregates::add(ctx, &mut g);
+    casts::add(ctx, &mut g);
     sequences::add(ctx, &mut g);
     tables::add(ctx, &mut g);
     sequences::add_owned_by(ctx, &mut g);
@@ -135,6 +139,7 @@ fn graph_of(ctx: &Ctx) -> (graph::Graph, Vec<(usize, TableCopy)>) {
     copies.extend(large_objects::add(ctx, &mut g));
     sequences::add_values(ctx, &mut g);
     depends::add(ctx, &mut g);
+    base_types::break_loops(&mut g, &base_types);
     views::chain_refreshes(&mut g, &refreshes);
     comments::add(ctx, &mut g);
     acl::add(ctx, &mut g);

@@ -167,3 +167,20 @@ ALTER PUBLICATION pub_some ADD TABLE ONLY sec.audit;
 ALTER PUBLICATION pub_some OWNER TO regress_owner;
 CREATE PUBLICATION pub_schema FOR TABLES IN SCHEMA ext WITH (publish = 'delete, truncate');
 COMMENT ON PUBLICATION pub_some IS 'for the reporting replica';
+
+-- A base type (shell type first, I/O functions, then the full type), with
+-- casts of every method, a comment, a privilege, and a table that uses it.
+CREATE TYPE public.myint;
+CREATE FUNCTION public.myint_in(cstring) RETURNS public.myint LANGUAGE internal IMMUTABLE STRICT AS 'int4in';
+CREATE FUNCTION public.myint_out(public.myint) RETURNS cstring LANGUAGE internal IMMUTABLE STRICT AS 'int4out';
+CREATE TYPE public.myint (INPUT = public.myint_in, OUTPUT = public.myint_out, INTERNALLENGTH = 4,
+    PASSEDBYVALUE, ALIGNMENT = int4, CATEGORY = 'N', DEFAULT = '7');
+COMMENT ON TYPE public.myint IS 'an int4 in disguise';
+REVOKE USAGE ON TYPE public.myint FROM PUBLIC;
+CREATE CAST (public.myint AS integer) WITHOUT FUNCTION AS IMPLICIT;
+CREATE CAST (integer AS public.myint) WITH INOUT AS ASSIGNMENT;
+CREATE FUNCTION public.myint_text(public.myint) RETURNS text LANGUAGE sql IMMUTABLE AS 'SELECT $1::integer::text';
+CREATE CAST (public.myint AS text) WITH FUNCTION public.myint_text(public.myint);
+COMMENT ON CAST (public.myint AS text) IS 'spelled out';
+CREATE TABLE public.uses_myint (id int, v public.myint, vs public.myint[]);
+INSERT INTO public.uses_myint VALUES (1, '41', '{1,2}'), (2, DEFAULT, NULL);
