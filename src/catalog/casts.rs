@@ -1,4 +1,5 @@
-//! User-defined casts (`pg_cast` rows made by `CREATE CAST`).
+//! User-defined casts (`pg_cast` rows made by `CREATE CAST`; not the ones
+//! a range type's multirange makes for itself).
 
 use super::{get, not_extension_member, query, CatalogError, Oid, FIRST_NORMAL_OID};
 
@@ -23,6 +24,9 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Cast>, C
           CASE WHEN c.castfunc <> 0 THEN c.castfunc::pg_catalog.regprocedure::text END, \
           c.castmethod::text, c.castcontext::text \
          FROM pg_catalog.pg_cast c WHERE c.oid >= {FIRST_NORMAL_OID} AND {} \
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend i \
+            WHERE i.classid = 'pg_catalog.pg_cast'::pg_catalog.regclass AND i.objid = c.oid \
+            AND i.deptype = 'i') \
          ORDER BY 2, 3",
         not_extension_member("pg_cast", "c.oid")
     );

@@ -25,11 +25,13 @@ pub enum ObjClass {
     /// `pg_largeobject`: the class large objects are named by.
     LargeObject,
     Cast,
+    AccessMethod,
+    Operator,
 }
 
 impl ObjClass {
     /// The fixed OIDs of the catalogs themselves (`pg_class.oid` of `pg_namespace`, ...).
-    const CATALOGS: [(Oid, ObjClass); 15] = [
+    const CATALOGS: [(Oid, ObjClass); 17] = [
         (2615, ObjClass::Namespace),
         (1259, ObjClass::Relation),
         (1247, ObjClass::Type),
@@ -45,6 +47,8 @@ impl ObjClass {
         (6104, ObjClass::Publication),
         (2613, ObjClass::LargeObject),
         (2605, ObjClass::Cast),
+        (2601, ObjClass::AccessMethod),
+        (2617, ObjClass::Operator),
     ];
 
     /// The class of catalog `oid`, if we model it.
@@ -103,7 +107,8 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Depend>,
         'pg_catalog.pg_extension'::pg_catalog.regclass, 'pg_catalog.pg_policy'::pg_catalog.regclass, \
         'pg_catalog.pg_event_trigger'::pg_catalog.regclass, \
         'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, 'pg_catalog.pg_collation'::pg_catalog.regclass, \
-        'pg_catalog.pg_cast'::pg_catalog.regclass)";
+        'pg_catalog.pg_cast'::pg_catalog.regclass, 'pg_catalog.pg_am'::pg_catalog.regclass, \
+        'pg_catalog.pg_operator'::pg_catalog.regclass)";
     let sql = format!(
         "SELECT DISTINCT {}, {}, d.deptype = 'a' \
          FROM pg_catalog.pg_depend d \

@@ -13,6 +13,7 @@
 //! Objects that belong to an extension (`pg_depend.deptype = 'e'`) and objects
 //! in system schemas are never loaded.
 
+mod access_methods;
 mod acls;
 mod aggregates;
 mod base_types;
@@ -29,6 +30,7 @@ mod functions;
 mod indexes;
 mod large_objects;
 mod namespaces;
+mod operators;
 mod policies;
 mod publications;
 mod relations;
@@ -39,6 +41,7 @@ mod triggers;
 mod types;
 mod unsupported;
 
+pub use access_methods::AccessMethod;
 pub use acls::{Acl, DefaultAcl};
 pub use aggregates::Aggregate;
 pub use base_types::BaseType;
@@ -55,6 +58,7 @@ pub use functions::Function;
 pub use indexes::Index;
 pub use large_objects::LargeObject;
 pub use namespaces::Namespace;
+pub use operators::Operator;
 pub use policies::Policy;
 pub use publications::{Publication, PublicationSchema, PublicationTable};
 pub use relations::{Column, RelKind, Relation};
@@ -89,6 +93,8 @@ pub struct Catalog {
     /// Enums, domains and standalone composite types in user schemas.
     pub user_types: Vec<UserType>,
     pub functions: Vec<Function>,
+    pub operators: Vec<Operator>,
+    pub access_methods: Vec<AccessMethod>,
     pub base_types: Vec<BaseType>,
     pub casts: Vec<Cast>,
     pub large_objects: Vec<LargeObject>,
@@ -190,6 +196,8 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         large_objects,
         base_types,
         casts,
+        access_methods,
+        operators,
     ) = tokio::try_join!(
         extensions::load(c(0)),
         extensions::load_members(c(1)),
@@ -207,8 +215,12 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         large_objects::load(c(1)),
         base_types::load(c(2)),
         casts::load(c(3)),
+        access_methods::load(c(4)),
+        operators::load(c(5)),
     )?;
     Ok(Catalog {
+        access_methods,
+        operators,
         large_objects,
         base_types,
         casts,

@@ -6,7 +6,6 @@ use super::{get, query, CatalogError, FIRST_NORMAL_OID};
 
 /// `(catalog, condition on alias x)` for each kind not dumped yet.
 const KINDS: &[(&str, &str)] = &[
-    ("pg_operator", "true"),
     ("pg_opclass", "true"),
     ("pg_opfamily", "true"),
     ("pg_conversion", "true"),
@@ -19,7 +18,6 @@ const KINDS: &[(&str, &str)] = &[
     ("pg_user_mapping", "true"),
     ("pg_class", "x.relkind = 'f'"),
     ("pg_transform", "true"),
-    ("pg_am", "true"),
     ("pg_language", "true"),
     ("pg_type", "x.typtype = 'p'"),
 ];

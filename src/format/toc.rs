@@ -118,6 +118,10 @@ pub enum ObjectKind {
     ShellType,
     #[serde(rename = "CAST")]
     Cast,
+    #[serde(rename = "ACCESS METHOD")]
+    AccessMethod,
+    #[serde(rename = "OPERATOR")]
+    Operator,
 }
 
 impl ObjectKind {
@@ -162,6 +166,8 @@ impl ObjectKind {
             ObjectKind::LargeObjectData => "LARGE OBJECT DATA",
             ObjectKind::ShellType => "SHELL TYPE",
             ObjectKind::Cast => "CAST",
+            ObjectKind::AccessMethod => "ACCESS METHOD",
+            ObjectKind::Operator => "OPERATOR",
         }
     }
 }

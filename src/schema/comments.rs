@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::graph::{Graph, Node};
-use super::{aggregates, functions, quote, Ctx};
+use super::{aggregates, functions, operators, quote, Ctx};
 use crate::catalog::{
     Aggregate, Collation, Comment, Constraint, EventTrigger, Extension, Function, Namespace,
     ObjClass, ObjRef, Oid, Policy, RelKind, Rule, Sequence, Statistics, Trigger, UserType,
@@ -169,6 +169,20 @@ fn describe(ctx: &Ctx, lk: &Lookup, c: &Comment) -> Option<(String, String, Opti
         ObjClass::Statistics => {
             let st = lk.statistics.get(&oid)?;
             in_schema("STATISTICS", &st.schema, &st.name)
+        }
+        ObjClass::AccessMethod => {
+            let a = ctx.cat.access_methods.iter().find(|a| a.oid == oid)?;
+            let target = format!("ACCESS METHOD {}", quote::ident(&a.name));
+            Some((target, format!("ACCESS METHOD {}", a.name), None))
+        }
+        ObjClass::Operator => {
+            let o = ctx.cat.operators.iter().find(|o| o.oid == oid)?;
+            let target = format!("OPERATOR {}", operators::signature(o));
+            Some((
+                target,
+                format!("OPERATOR {}", o.name),
+                Some(o.schema.clone()),
+            ))
         }
         ObjClass::Cast => {
             let c = ctx.cat.casts.iter().find(|c| c.oid == oid)?;

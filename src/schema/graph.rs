@@ -102,7 +102,7 @@ fn section(kind: ObjectKind) -> Section {
     match kind {
         Extension | Schema | Collation | Type | Domain | Function | Aggregate | Sequence
         | Table | TableAttach | SequenceOwnedBy | Default | View | MaterializedView
-        | LargeObjects | ShellType | Cast => Section::PreData,
+        | LargeObjects | ShellType | Cast | AccessMethod | Operator => Section::PreData,
         TableData | SequenceSet | LargeObjectData => Section::Data,
         Index
         | IndexAttach
@@ -138,7 +138,7 @@ fn priority(kind: ObjectKind) -> u8 {
         Collation => 2,
         ShellType | Type | Domain => 3,
         Function | Aggregate => 4,
-        Cast => 5,
+        Cast | AccessMethod | Operator => 5,
         Sequence => 5,
         Table => 6,
         TableAttach => 7,

@@ -11,6 +11,7 @@
 //! (names are schema-qualified as `pg_dump` prints them) and
 //! `check_function_bodies = off`, as `pg_dump` scripts set them.
 
+mod access_methods;
 mod acl;
 mod aggregates;
 mod base_types;
@@ -29,6 +30,7 @@ mod graph;
 mod indexes;
 mod large_objects;
 mod namespaces;
+mod operators;
 mod pattern;
 mod policies;
 mod publications;
@@ -123,6 +125,8 @@ fn graph_of(ctx: &Ctx) -> (graph::Graph, Vec<(usize, TableCopy)>) {
     functions::add(ctx, &mut g);
     aggregates::add(ctx, &mut g);
     casts::add(ctx, &mut g);
+    access_methods::add(ctx, &mut g);
+    operators::add(ctx, &mut g);
     sequences::add(ctx, &mut g);
     tables::add(ctx, &mut g);
     sequences::add_owned_by(ctx, &mut g);

@@ -64,7 +64,15 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
     let mut elems = Vec::new();
     if partition_of.is_none() {
         for col in rel.columns.iter().filter(|c| c.is_local) {
-            elems.push(column_sql(ctx, rel, col));
+            // A generated column merged with a parent's takes the parent's
+            // expression: the child must not repeat it.
+            let inherits_generation = col.generated
+                && parents.iter().any(|p| {
+                    p.columns
+                        .iter()
+                        .any(|pc| pc.name == col.name && pc.generated)
+                });
+            elems.push(column_sql(ctx, rel, col, inherits_generation));
         }
     }
     let checks = ctx
@@ -187,12 +195,13 @@ fn column_settings(table: &str, col: &Column) -> String {
     s
 }
 
-fn column_sql(ctx: &Ctx, rel: &Relation, col: &Column) -> String {
+fn column_sql(ctx: &Ctx, rel: &Relation, col: &Column, inherits_generation: bool) -> String {
     let mut s = format!("{} {}", quote::ident(&col.name), col.type_sql);
     if let Some(c) = &col.collation {
         s.push_str(&format!(" COLLATE {c}"));
     }
     match (col.generated, col.identity, &col.default) {
+        (true, _, _) if inherits_generation => {}
         (true, _, Some(expr)) => s.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED")),
         (_, Some(kind), _) => {
             let kind = if kind == 'a' { "ALWAYS" } else { "BY DEFAULT" };
