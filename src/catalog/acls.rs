@@ -23,6 +23,9 @@ pub struct Acl {
     pub acl: Vec<String>,
     /// The ACL a freshly created object has: the difference is what to restore.
     pub base: Vec<String>,
+    /// A built-in object (in `pg_catalog`): never created by a restore,
+    /// only its privileges changed.
+    pub system: bool,
 }
 
 /// One `ALTER DEFAULT PRIVILEGES` row.
@@ -36,6 +39,10 @@ pub struct DefaultAcl {
     pub acl: Vec<String>,
     pub base: Vec<String>,
 }
+
+/// SQL condition: the namespace aliased `n` is `pg_catalog`, whose objects'
+/// privileges are dumped where they differ from what `initdb` recorded.
+const SYSTEM: &str = "n.nspname = 'pg_catalog'";
 
 pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Acl>, CatalogError> {
     const WHAT: &str = "privileges";
@@ -60,7 +67,7 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Acl>, Ca
            COALESCE({rel_init}, pg_catalog.acldefault(CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::\"char\", \
              c.relowner))::text[] \
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND {USER_NAMESPACE} \
+         WHERE c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND ({USER_NAMESPACE} OR {SYSTEM}) \
          UNION ALL \
          SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid, c.oid, a.attname::text, 'TABLE', \
            pg_catalog.format('%I.%I', n.nspname, c.relname), pg_catalog.pg_get_userbyid(c.relowner)::text, \
@@ -70,7 +77,7 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Acl>, Ca
          FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped \
-           AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE} \
+           AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND ({USER_NAMESPACE} OR {SYSTEM}) \
          UNION ALL \
          SELECT 'pg_catalog.pg_proc'::pg_catalog.regclass::pg_catalog.oid, p.oid, NULL, \
            CASE p.prokind WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END, \
@@ -79,14 +86,14 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Acl>, Ca
            pg_catalog.pg_get_userbyid(p.proowner)::text, p.proacl::text[], \
            COALESCE({proc_init}, pg_catalog.acldefault('f', p.proowner))::text[] \
          FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace \
-         WHERE p.proacl IS NOT NULL AND {USER_NAMESPACE} \
+         WHERE p.proacl IS NOT NULL AND ({USER_NAMESPACE} OR {SYSTEM}) \
          UNION ALL \
          SELECT 'pg_catalog.pg_type'::pg_catalog.regclass::pg_catalog.oid, t.oid, NULL, \
            CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, \
            pg_catalog.format('%I.%I', n.nspname, t.typname), pg_catalog.pg_get_userbyid(t.typowner)::text, \
            t.typacl::text[], COALESCE({type_init}, pg_catalog.acldefault('T', t.typowner))::text[] \
          FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
-         WHERE t.typacl IS NOT NULL AND {USER_NAMESPACE} \
+         WHERE t.typacl IS NOT NULL AND ({USER_NAMESPACE} OR {SYSTEM}) \
          UNION ALL \
          SELECT 'pg_catalog.pg_largeobject'::pg_catalog.regclass::pg_catalog.oid, m.oid, NULL, \
            'LARGE OBJECT', m.oid::text, pg_catalog.pg_get_userbyid(m.lomowner)::text, m.lomacl::text[], \
@@ -111,6 +118,7 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Acl>, Ca
             owner: get(&r, WHAT, 5)?,
             acl: get(&r, WHAT, 6)?,
             base: get(&r, WHAT, 7)?,
+            system: get::<String>(&r, WHAT, 4)?.starts_with("pg_catalog."),
         });
     }
     Ok(out)

@@ -18,6 +18,33 @@ pub struct BaseType {
     pub functions: Vec<Oid>,
 }
 
+/// Shell types never completed (`CREATE TYPE name;` alone): (oid, schema, name, owner).
+pub(super) async fn load_shells(
+    client: &tokio_postgres::Client,
+) -> Result<Vec<(super::Oid, String, String, String)>, CatalogError> {
+    const WHAT: &str = "shell types";
+    let sql = format!(
+        "SELECT t.oid, n.nspname::text, t.typname::text, pg_catalog.pg_get_userbyid(t.typowner)::text \
+         FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace \
+         WHERE t.typtype = 'p' AND t.oid >= {} AND {USER_NAMESPACE} AND {} \
+         ORDER BY n.nspname, t.typname",
+        super::FIRST_NORMAL_OID,
+        not_extension_member("pg_type", "t.oid"),
+    );
+    query(client, WHAT, &sql)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                get(r, WHAT, 0)?,
+                get(r, WHAT, 1)?,
+                get(r, WHAT, 2)?,
+                get(r, WHAT, 3)?,
+            ))
+        })
+        .collect()
+}
+
 pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<BaseType>, CatalogError> {
     const WHAT: &str = "base types";
     let j = |col: &str| {

@@ -96,6 +96,8 @@ pub struct Catalog {
     pub operators: Vec<Operator>,
     pub access_methods: Vec<AccessMethod>,
     pub base_types: Vec<BaseType>,
+    /// Shell types never completed: (oid, schema, name, owner).
+    pub shell_types: Vec<(Oid, String, String, String)>,
     pub casts: Vec<Cast>,
     pub large_objects: Vec<LargeObject>,
     pub aggregates: Vec<Aggregate>,
@@ -198,6 +200,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         casts,
         access_methods,
         operators,
+        shell_types,
     ) = tokio::try_join!(
         extensions::load(c(0)),
         extensions::load_members(c(1)),
@@ -217,8 +220,10 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         casts::load(c(3)),
         access_methods::load(c(4)),
         operators::load(c(5)),
+        base_types::load_shells(c(0)),
     )?;
     Ok(Catalog {
+        shell_types,
         access_methods,
         operators,
         large_objects,

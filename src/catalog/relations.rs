@@ -51,7 +51,8 @@ pub struct Relation {
     pub owner: String,
     pub kind: RelKind,
     pub unlogged: bool,
-    /// `reloptions` as `name=value` strings.
+    /// `reloptions` as `name=value` strings, then the TOAST table's as
+    /// `toast.name=value`.
     pub options: Vec<String>,
     /// `pg_get_expr(relpartbound)` of a partition (`FOR VALUES ...` / `DEFAULT`).
     pub partition_bound: Option<String>,
@@ -72,6 +73,8 @@ pub struct Relation {
     pub replica_identity: char,
     /// Table access method when it is not `heap`.
     pub access_method: Option<String>,
+    /// The composite type of a typed table (`CREATE TABLE ... OF type`).
+    pub of_type: Option<String>,
 }
 
 /// Relations with their columns; the two queries run concurrently on `client`
@@ -84,7 +87,9 @@ pub(super) async fn load(
     let sql = format!(
         "SELECT c.oid, n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text, \
           c.relkind::text, c.relpersistence = 'u', \
-          COALESCE(c.reloptions, '{{}}'::text[]), \
+          COALESCE(c.reloptions, '{{}}'::text[]) || ARRAY(SELECT 'toast.' || o \
+            FROM pg_catalog.pg_class tc, pg_catalog.unnest(tc.reloptions) o \
+            WHERE tc.oid = c.reltoastrelid), \
           CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END, \
           CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END, \
           CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END, \
@@ -92,7 +97,8 @@ pub(super) async fn load(
           ARRAY(SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid \
                 ORDER BY i.inhseqno), \
           c.relrowsecurity, c.relforcerowsecurity, c.relreplident::text, \
-          NULLIF(am.amname::text, 'heap') \
+          NULLIF(am.amname::text, 'heap'), \
+          CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END \
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam AND c.relkind IN ('r', 'm') \
          WHERE c.relkind IN ('r', 'p', 'v', 'm') AND {USER_NAMESPACE} AND {} \
@@ -127,6 +133,7 @@ pub(super) async fn load(
             force_row_security: get(r, WHAT, 13)?,
             replica_identity: get::<String>(r, WHAT, 14)?.chars().next().unwrap_or('d'),
             access_method: get(r, WHAT, 15)?,
+            of_type: get(r, WHAT, 16)?,
         });
     }
     // Both lists are in relation oid order: attach columns in one pass.

@@ -1,5 +1,6 @@
-//! User triggers (`pg_trigger`): no internal triggers (foreign keys), no
-//! clones that a partitioned table's trigger made on its partitions.
+//! User triggers (`pg_trigger`): no internal triggers (foreign keys), and
+//! the clones that a partitioned table's trigger made on its partitions
+//! only where their enabled state differs from the parent's.
 
 use super::{get, query, CatalogError, Oid};
 
@@ -13,15 +14,19 @@ pub struct Trigger {
     pub definition: String,
     /// `tgenabled`: O (origin, the default), D (disabled), R (replica), A (always).
     pub enabled: char,
+    /// For a partition's clone, the parent's trigger (only the clone's
+    /// enabled state, where it differs from the parent's, is its own); else 0.
+    pub parent: Oid,
 }
 
 pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Trigger>, CatalogError> {
     const WHAT: &str = "triggers";
     let sql =
         "SELECT t.oid, t.tgrelid, t.tgname::text, pg_catalog.pg_get_triggerdef(t.oid, false), \
-                t.tgenabled::text \
+                t.tgenabled::text, t.tgparentid \
                FROM pg_catalog.pg_trigger t \
-               WHERE NOT t.tgisinternal AND t.tgparentid = 0 \
+               WHERE NOT t.tgisinternal AND (t.tgparentid = 0 OR t.tgenabled <> \
+                 (SELECT p.tgenabled FROM pg_catalog.pg_trigger p WHERE p.oid = t.tgparentid)) \
                ORDER BY t.tgrelid, t.tgname";
     query(client, WHAT, sql)
         .await?
@@ -34,6 +39,7 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Trigger>
                 name: get(r, WHAT, 2)?,
                 definition: get(r, WHAT, 3)?,
                 enabled: enabled.chars().next().unwrap_or('O'),
+                parent: get(r, WHAT, 5)?,
             })
         })
         .collect()

@@ -19,7 +19,6 @@ const KINDS: &[(&str, &str)] = &[
     ("pg_class", "x.relkind = 'f'"),
     ("pg_transform", "true"),
     ("pg_language", "true"),
-    ("pg_type", "x.typtype = 'p'"),
 ];
 
 /// `pg_describe_object` of every user object of a kind not backed up,

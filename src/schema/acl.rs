@@ -192,7 +192,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
                 .namespaces
                 .iter()
                 .any(|n| n.oid == a.obj.oid && n.is_public());
-        if object.is_none() && !public_schema {
+        if object.is_none() && !public_schema && !a.system {
             continue;
         }
         let on = format!("{} {}", a.word, a.target);
@@ -223,7 +223,12 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
 /// The schema and tag of an object's ACL entry: `TABLE t`, `COLUMN t.c`, ...
 fn acl_tag(g: &Graph, a: &Acl, object: Option<usize>) -> (Option<String>, String) {
     let Some(o) = object.map(|o| &g.nodes[o]) else {
-        return (None, "SCHEMA public".to_owned());
+        let name = match &a.column {
+            Some(c) => format!("COLUMN {}.{c}", a.target),
+            None if a.system => format!("{} {}", a.word, a.target),
+            None => "SCHEMA public".to_owned(),
+        };
+        return (None, name);
     };
     let name = match (&a.column, o.kind) {
         (Some(c), _) => format!("COLUMN {}.{c}", o.name),

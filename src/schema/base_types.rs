@@ -10,6 +10,17 @@ use crate::format::toc::ObjectKind;
 /// Adds shell and full entries; returns (full, shell, I/O function oids)
 /// per type for [`break_loops`].
 pub(super) fn add(ctx: &Ctx, g: &mut Graph) -> Vec<(usize, usize, Vec<u32>)> {
+    for (oid, schema, name, owner) in &ctx.cat.shell_types {
+        let qualified = quote::qualified(schema, name);
+        let node = Node::new(ObjectKind::ShellType, Some(schema), name, Some(owner))
+            .sql(
+                format!("CREATE TYPE {qualified};\n"),
+                format!("DROP TYPE IF EXISTS {qualified};\n"),
+            )
+            .owned(owner_sql("TYPE", &qualified, owner));
+        let id = g.add(node);
+        g.map(ObjRef::new(ObjClass::Type, *oid), id);
+    }
     let mut out = Vec::new();
     for t in &ctx.cat.base_types {
         let name = quote::qualified(&t.schema, &t.name);

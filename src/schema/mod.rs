@@ -324,7 +324,10 @@ fn owner_sql(word: &str, name: &str, owner: &str) -> String {
 fn with_options<'s>(options: impl Iterator<Item = &'s String>) -> String {
     options
         .map(|o| match o.split_once('=') {
-            Some((k, v)) => format!("{}={}", quote::ident(k), quote::literal(v)),
+            Some((k, v)) => match k.strip_prefix("toast.") {
+                Some(k) => format!("toast.{}={}", quote::ident(k), quote::literal(v)),
+                None => format!("{}={}", quote::ident(k), quote::literal(v)),
+            },
             None => quote::ident(o),
         })
         .collect::<Vec<_>>()

@@ -62,7 +62,21 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
         _ => None,
     };
     let mut elems = Vec::new();
-    if partition_of.is_none() {
+    if rel.of_type.is_some() {
+        // A typed table's columns come from its type: only their options.
+        for col in &rel.columns {
+            let mut e = quote::ident(&col.name);
+            if let Some(d) = col.default.as_ref().filter(|_| !col.generated) {
+                e.push_str(&format!(" DEFAULT {d}"));
+            }
+            if col.not_null {
+                e.push_str(" NOT NULL");
+            }
+            if e.len() > quote::ident(&col.name).len() {
+                elems.push(e);
+            }
+        }
+    } else if partition_of.is_none() {
         for col in rel.columns.iter().filter(|c| c.is_local) {
             // A generated column merged with a parent's takes the parent's
             // expression: the child must not repeat it.
@@ -95,9 +109,12 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
             quote::qualified(&parent.schema, &parent.name)
         ));
     }
+    if let Some(t) = &rel.of_type {
+        s.push_str(&format!(" OF {t}"));
+    }
     if !elems.is_empty() {
         s.push_str(&format!(" (\n    {}\n)", elems.join(",\n    ")));
-    } else if partition_of.is_none() {
+    } else if partition_of.is_none() && rel.of_type.is_none() {
         s.push_str(" (\n)");
     }
     if let Some((bound, _)) = partition_of {
@@ -159,7 +176,7 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
 
 /// A column's statistics target, storage, compression and options, as
 /// `ALTER TABLE` statements.
-fn column_settings(table: &str, col: &Column) -> String {
+pub(super) fn column_settings(table: &str, col: &Column) -> String {
     let alter = format!(
         "ALTER TABLE ONLY {table} ALTER COLUMN {}",
         quote::ident(&col.name)
@@ -211,6 +228,12 @@ fn column_sql(ctx: &Ctx, rel: &Relation, col: &Column, inherits_generation: bool
                     "SEQUENCE NAME {}",
                     quote::qualified(&seq.schema, &seq.name)
                 )];
+                // An identity sequence whose persistence differs from its table's.
+                match (seq.unlogged, rel.unlogged) {
+                    (true, false) => opts.push("UNLOGGED".to_owned()),
+                    (false, true) => opts.push("LOGGED".to_owned()),
+                    _ => {}
+                }
                 opts.extend(sequences::options(seq));
                 s.push_str(&format!(" ({})", opts.join(" ")));
             }

@@ -95,6 +95,7 @@ fn catalog() -> Catalog {
             force_row_security: false,
             replica_identity: 'd',
             access_method: None,
+            of_type: None,
         }],
         sequences: vec![Sequence {
             oid: SEQ,

@@ -1,4 +1,5 @@
-//! DDL for user triggers (from `pg_get_triggerdef`), with their enabled state.
+//! DDL for user triggers (from `pg_get_triggerdef`), with their enabled
+//! state, and the enabled state of partitions' clones where it differs.
 
 use super::graph::{Graph, Node};
 use super::{quote, Ctx};
@@ -15,7 +16,13 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         };
         let name = quote::qualified(&rel.schema, &rel.name);
         let trigger = quote::ident(&t.name);
-        let mut def = format!("{};\n", t.definition.trim_end());
+        // A partition's clone exists once the parent's trigger does: only
+        // its own enabled state is restored.
+        let mut def = if t.parent != 0 {
+            String::new()
+        } else {
+            format!("{};\n", t.definition.trim_end())
+        };
         let state = match t.enabled {
             'D' => Some("DISABLE"),
             'R' => Some("ENABLE REPLICA"),
@@ -25,7 +32,11 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         if let Some(state) = state {
             def.push_str(&format!("ALTER TABLE {name} {state} TRIGGER {trigger};\n"));
         }
-        let drop = format!("DROP TRIGGER IF EXISTS {trigger} ON {name};\n");
+        let drop = if t.parent != 0 {
+            String::new()
+        } else {
+            format!("DROP TRIGGER IF EXISTS {trigger} ON {name};\n")
+        };
         let tag = format!("{} {}", rel.name, t.name);
         let id = g.add(
             Node::new(
@@ -38,5 +49,8 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         );
         g.belong(id, table);
         g.map(ObjRef::new(ObjClass::Trigger, t.oid), id);
+        if let Some(parent) = g.node_of(ObjRef::new(ObjClass::Trigger, t.parent)) {
+            g.depend(id, parent);
+        }
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use super::graph::{Graph, Node};
-use super::{owner_sql, quote, with_options, Ctx};
+use super::{owner_sql, quote, tables, with_options, Ctx};
 use crate::catalog::{ObjClass, ObjRef, RelKind};
 use crate::format::toc::ObjectKind;
 
@@ -44,6 +44,11 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) -> Vec<(usize, usize)> {
             def.push_str("\n  WITH NO DATA");
         }
         def.push_str(";\n");
+        if kind == ObjectKind::MaterializedView {
+            for col in &rel.columns {
+                def.push_str(&tables::column_settings(&name, col));
+            }
+        }
         let drop = format!("DROP {word} IF EXISTS {name};\n");
         let id = g.add(
             Node::new(kind, Some(&rel.schema), &rel.name, Some(&rel.owner))

@@ -184,3 +184,41 @@ CREATE CAST (public.myint AS text) WITH FUNCTION public.myint_text(public.myint)
 COMMENT ON CAST (public.myint AS text) IS 'spelled out';
 CREATE TABLE public.uses_myint (id int, v public.myint, vs public.myint[]);
 INSERT INTO public.uses_myint VALUES (1, '41', '{1,2}'), (2, DEFAULT, NULL);
+
+-- Odds and ends from PostgreSQL's regression database: typed tables, TOAST
+-- and materialized-view column settings, privileges changed on a system
+-- catalog, an identity sequence whose persistence differs from its table,
+-- a partition's trigger with its own enabled state, a standalone shell type,
+-- a generated column merged with its parent's, a table access method, and
+-- operators with commutators and negators.
+CREATE TYPE public.person_type AS (id int, name text);
+CREATE TABLE public.persons OF public.person_type (id WITH OPTIONS NOT NULL, name DEFAULT 'nobody');
+INSERT INTO public.persons VALUES (1, 'ann');
+CREATE TABLE public.toasty (t text) WITH (fillfactor = 90, toast.autovacuum_enabled = false);
+CREATE MATERIALIZED VIEW public.compress_mv AS SELECT 'x'::text AS x;
+ALTER TABLE public.compress_mv ALTER COLUMN x SET COMPRESSION lz4;
+GRANT SELECT (prosrc) ON pg_catalog.pg_proc TO regress_reader;
+CREATE UNLOGGED TABLE public.ident_logged (a int GENERATED ALWAYS AS IDENTITY);
+ALTER SEQUENCE public.ident_logged_a_seq SET LOGGED;
+CREATE TABLE public.trig_parted (a int) PARTITION BY LIST (a);
+CREATE TABLE public.trig_parted_1 PARTITION OF public.trig_parted FOR VALUES IN (1);
+CREATE FUNCTION public.trig_noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE TRIGGER after_row AFTER INSERT ON public.trig_parted FOR EACH ROW EXECUTE FUNCTION public.trig_noop();
+ALTER TABLE public.trig_parted_1 DISABLE TRIGGER after_row;
+CREATE TYPE public.never_defined;
+CREATE TABLE public.gen_parent (a int, b int GENERATED ALWAYS AS (a * 2) STORED);
+CREATE TABLE public.gen_child (a int, b int GENERATED ALWAYS AS (a * 2) STORED);
+ALTER TABLE public.gen_child INHERIT public.gen_parent;
+INSERT INTO public.gen_child (a) VALUES (21);
+CREATE ACCESS METHOD heap_copy TYPE TABLE HANDLER heap_tableam_handler;
+CREATE TABLE public.in_heap_copy (a int) USING heap_copy;
+INSERT INTO public.in_heap_copy VALUES (1), (2);
+CREATE FUNCTION public.int_eq(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT $1 = $2';
+CREATE FUNCTION public.int_ne(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT $1 <> $2';
+CREATE OPERATOR public.=== (FUNCTION = public.int_eq, LEFTARG = int, RIGHTARG = int,
+    COMMUTATOR = OPERATOR(public.===), NEGATOR = OPERATOR(public.!==),
+    RESTRICT = eqsel, JOIN = eqjoinsel, HASHES, MERGES);
+CREATE OPERATOR public.!== (FUNCTION = public.int_ne, LEFTARG = int, RIGHTARG = int,
+    NEGATOR = OPERATOR(public.===));
+COMMENT ON OPERATOR public.=== (int, int) IS 'equal, spelled loudly';
+CREATE OPERATOR public.@@@ (FUNCTION = int4um, RIGHTARG = int);
