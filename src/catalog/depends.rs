@@ -27,11 +27,15 @@ pub enum ObjClass {
     Cast,
     AccessMethod,
     Operator,
+    TsParser,
+    TsTemplate,
+    TsDictionary,
+    TsConfiguration,
 }
 
 impl ObjClass {
     /// The fixed OIDs of the catalogs themselves (`pg_class.oid` of `pg_namespace`, ...).
-    const CATALOGS: [(Oid, ObjClass); 17] = [
+    const CATALOGS: [(Oid, ObjClass); 21] = [
         (2615, ObjClass::Namespace),
         (1259, ObjClass::Relation),
         (1247, ObjClass::Type),
@@ -49,6 +53,10 @@ impl ObjClass {
         (2605, ObjClass::Cast),
         (2601, ObjClass::AccessMethod),
         (2617, ObjClass::Operator),
+        (3601, ObjClass::TsParser),
+        (3764, ObjClass::TsTemplate),
+        (3600, ObjClass::TsDictionary),
+        (3602, ObjClass::TsConfiguration),
     ];
 
     /// The class of catalog `oid`, if we model it.
@@ -108,7 +116,9 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Depend>,
         'pg_catalog.pg_event_trigger'::pg_catalog.regclass, \
         'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, 'pg_catalog.pg_collation'::pg_catalog.regclass, \
         'pg_catalog.pg_cast'::pg_catalog.regclass, 'pg_catalog.pg_am'::pg_catalog.regclass, \
-        'pg_catalog.pg_operator'::pg_catalog.regclass)";
+        'pg_catalog.pg_operator'::pg_catalog.regclass, 'pg_catalog.pg_ts_parser'::pg_catalog.regclass, \
+        'pg_catalog.pg_ts_template'::pg_catalog.regclass, 'pg_catalog.pg_ts_dict'::pg_catalog.regclass, \
+        'pg_catalog.pg_ts_config'::pg_catalog.regclass)";
     let sql = format!(
         "SELECT DISTINCT {}, {}, d.deptype = 'a' \
          FROM pg_catalog.pg_depend d \

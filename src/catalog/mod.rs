@@ -37,6 +37,7 @@ mod relations;
 mod rules;
 mod sequences;
 mod statistics;
+mod text_search;
 mod triggers;
 mod types;
 mod unsupported;
@@ -65,6 +66,7 @@ pub use relations::{Column, RelKind, Relation};
 pub use rules::Rule;
 pub use sequences::{Sequence, SequenceOwner};
 pub use statistics::Statistics;
+pub use text_search::{TextSearchKind, TextSearchObject};
 pub use triggers::Trigger;
 pub use types::{CompositeAttr, TypeInfo, UserType, UserTypeKind};
 
@@ -93,6 +95,7 @@ pub struct Catalog {
     /// Enums, domains and standalone composite types in user schemas.
     pub user_types: Vec<UserType>,
     pub functions: Vec<Function>,
+    pub text_search: Vec<TextSearchObject>,
     pub operators: Vec<Operator>,
     pub access_methods: Vec<AccessMethod>,
     pub base_types: Vec<BaseType>,
@@ -201,6 +204,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         access_methods,
         operators,
         shell_types,
+        text_search,
     ) = tokio::try_join!(
         extensions::load(c(0)),
         extensions::load_members(c(1)),
@@ -221,9 +225,11 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         access_methods::load(c(4)),
         operators::load(c(5)),
         base_types::load_shells(c(0)),
+        text_search::load(c(1)),
     )?;
     Ok(Catalog {
         shell_types,
+        text_search,
         access_methods,
         operators,
         large_objects,

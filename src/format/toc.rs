@@ -122,6 +122,14 @@ pub enum ObjectKind {
     AccessMethod,
     #[serde(rename = "OPERATOR")]
     Operator,
+    #[serde(rename = "TEXT SEARCH PARSER")]
+    TextSearchParser,
+    #[serde(rename = "TEXT SEARCH TEMPLATE")]
+    TextSearchTemplate,
+    #[serde(rename = "TEXT SEARCH DICTIONARY")]
+    TextSearchDictionary,
+    #[serde(rename = "TEXT SEARCH CONFIGURATION")]
+    TextSearchConfiguration,
 }
 
 impl ObjectKind {
@@ -168,6 +176,10 @@ impl ObjectKind {
             ObjectKind::Cast => "CAST",
             ObjectKind::AccessMethod => "ACCESS METHOD",
             ObjectKind::Operator => "OPERATOR",
+            ObjectKind::TextSearchParser => "TEXT SEARCH PARSER",
+            ObjectKind::TextSearchTemplate => "TEXT SEARCH TEMPLATE",
+            ObjectKind::TextSearchDictionary => "TEXT SEARCH DICTIONARY",
+            ObjectKind::TextSearchConfiguration => "TEXT SEARCH CONFIGURATION",
         }
     }
 }

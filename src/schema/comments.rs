@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::graph::{Graph, Node};
-use super::{aggregates, functions, operators, quote, Ctx};
+use super::{aggregates, functions, operators, quote, text_search, Ctx};
 use crate::catalog::{
     Aggregate, Collation, Comment, Constraint, EventTrigger, Extension, Function, Namespace,
     ObjClass, ObjRef, Oid, Policy, RelKind, Rule, Sequence, Statistics, Trigger, UserType,
@@ -183,6 +183,13 @@ fn describe(ctx: &Ctx, lk: &Lookup, c: &Comment) -> Option<(String, String, Opti
                 format!("OPERATOR {}", o.name),
                 Some(o.schema.clone()),
             ))
+        }
+        ObjClass::TsParser
+        | ObjClass::TsTemplate
+        | ObjClass::TsDictionary
+        | ObjClass::TsConfiguration => {
+            let o = ctx.cat.text_search.iter().find(|o| o.oid == oid)?;
+            in_schema(text_search::word(o.kind), &o.schema, &o.name)
         }
         ObjClass::Cast => {
             let c = ctx.cat.casts.iter().find(|c| c.oid == oid)?;

@@ -100,9 +100,29 @@ impl Node {
 fn section(kind: ObjectKind) -> Section {
     use ObjectKind::*;
     match kind {
-        Extension | Schema | Collation | Type | Domain | Function | Aggregate | Sequence
-        | Table | TableAttach | SequenceOwnedBy | Default | View | MaterializedView
-        | LargeObjects | ShellType | Cast | AccessMethod | Operator => Section::PreData,
+        Extension
+        | Schema
+        | Collation
+        | Type
+        | Domain
+        | Function
+        | Aggregate
+        | Sequence
+        | Table
+        | TableAttach
+        | SequenceOwnedBy
+        | Default
+        | View
+        | MaterializedView
+        | LargeObjects
+        | ShellType
+        | Cast
+        | AccessMethod
+        | Operator
+        | TextSearchParser
+        | TextSearchTemplate
+        | TextSearchDictionary
+        | TextSearchConfiguration => Section::PreData,
         TableData | SequenceSet | LargeObjectData => Section::Data,
         Index
         | IndexAttach
@@ -138,7 +158,13 @@ fn priority(kind: ObjectKind) -> u8 {
         Collation => 2,
         ShellType | Type | Domain => 3,
         Function | Aggregate => 4,
-        Cast | AccessMethod | Operator => 5,
+        Cast
+        | AccessMethod
+        | Operator
+        | TextSearchParser
+        | TextSearchTemplate
+        | TextSearchDictionary
+        | TextSearchConfiguration => 5,
         Sequence => 5,
         Table => 6,
         TableAttach => 7,

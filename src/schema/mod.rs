@@ -42,6 +42,7 @@ mod statistics;
 mod tables;
 #[cfg(test)]
 mod tests;
+mod text_search;
 mod triggers;
 mod types;
 mod views;
@@ -127,6 +128,7 @@ fn graph_of(ctx: &Ctx) -> (graph::Graph, Vec<(usize, TableCopy)>) {
     casts::add(ctx, &mut g);
     access_methods::add(ctx, &mut g);
     operators::add(ctx, &mut g);
+    text_search::add(ctx, &mut g);
     sequences::add(ctx, &mut g);
     tables::add(ctx, &mut g);
     sequences::add_owned_by(ctx, &mut g);

@@ -222,3 +222,16 @@ CREATE OPERATOR public.!== (FUNCTION = public.int_ne, LEFTARG = int, RIGHTARG = 
     NEGATOR = OPERATOR(public.===));
 COMMENT ON OPERATOR public.=== (int, int) IS 'equal, spelled loudly';
 CREATE OPERATOR public.@@@ (FUNCTION = int4um, RIGHTARG = int);
+
+-- Text search: a template (of built-in functions), a dictionary with
+-- options, a configuration with its own mappings, a parser.
+CREATE TEXT SEARCH TEMPLATE public.my_simple_tmpl (INIT = dsimple_init, LEXIZE = dsimple_lexize);
+CREATE TEXT SEARCH DICTIONARY public.my_stop (TEMPLATE = public.my_simple_tmpl, STOPWORDS = english, ACCEPT = false);
+CREATE TEXT SEARCH PARSER public.my_parser (START = prsd_start, GETTOKEN = prsd_nexttoken,
+    END = prsd_end, LEXTYPES = prsd_lextype, HEADLINE = prsd_headline);
+CREATE TEXT SEARCH CONFIGURATION public.my_ts (PARSER = public.my_parser);
+ALTER TEXT SEARCH CONFIGURATION public.my_ts ADD MAPPING FOR word, asciiword WITH public.my_stop, english_stem;
+ALTER TEXT SEARCH CONFIGURATION public.my_ts ADD MAPPING FOR "int" WITH simple;
+COMMENT ON TEXT SEARCH CONFIGURATION public.my_ts IS 'words without stop words';
+CREATE TABLE public.docs_ts (body text, tsv tsvector GENERATED ALWAYS AS (to_tsvector('public.my_ts', body)) STORED);
+INSERT INTO public.docs_ts (body) VALUES ('the quick brown foxes');
