@@ -31,11 +31,13 @@ pub enum ObjClass {
     TsTemplate,
     TsDictionary,
     TsConfiguration,
+    OperatorFamily,
+    OperatorClass,
 }
 
 impl ObjClass {
     /// The fixed OIDs of the catalogs themselves (`pg_class.oid` of `pg_namespace`, ...).
-    const CATALOGS: [(Oid, ObjClass); 21] = [
+    const CATALOGS: [(Oid, ObjClass); 23] = [
         (2615, ObjClass::Namespace),
         (1259, ObjClass::Relation),
         (1247, ObjClass::Type),
@@ -57,6 +59,8 @@ impl ObjClass {
         (3764, ObjClass::TsTemplate),
         (3600, ObjClass::TsDictionary),
         (3602, ObjClass::TsConfiguration),
+        (2753, ObjClass::OperatorFamily),
+        (2616, ObjClass::OperatorClass),
     ];
 
     /// The class of catalog `oid`, if we model it.
@@ -118,7 +122,8 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Depend>,
         'pg_catalog.pg_cast'::pg_catalog.regclass, 'pg_catalog.pg_am'::pg_catalog.regclass, \
         'pg_catalog.pg_operator'::pg_catalog.regclass, 'pg_catalog.pg_ts_parser'::pg_catalog.regclass, \
         'pg_catalog.pg_ts_template'::pg_catalog.regclass, 'pg_catalog.pg_ts_dict'::pg_catalog.regclass, \
-        'pg_catalog.pg_ts_config'::pg_catalog.regclass)";
+        'pg_catalog.pg_ts_config'::pg_catalog.regclass, 'pg_catalog.pg_opfamily'::pg_catalog.regclass, \
+        'pg_catalog.pg_opclass'::pg_catalog.regclass)";
     let sql = format!(
         "SELECT DISTINCT {}, {}, d.deptype = 'a' \
          FROM pg_catalog.pg_depend d \

@@ -30,6 +30,7 @@ mod functions;
 mod indexes;
 mod large_objects;
 mod namespaces;
+mod opclasses;
 mod operators;
 mod policies;
 mod publications;
@@ -59,6 +60,7 @@ pub use functions::Function;
 pub use indexes::Index;
 pub use large_objects::LargeObject;
 pub use namespaces::Namespace;
+pub use opclasses::{OpClass, OpFamily, OpMember};
 pub use operators::Operator;
 pub use policies::Policy;
 pub use publications::{Publication, PublicationSchema, PublicationTable};
@@ -95,6 +97,9 @@ pub struct Catalog {
     /// Enums, domains and standalone composite types in user schemas.
     pub user_types: Vec<UserType>,
     pub functions: Vec<Function>,
+    pub op_families: Vec<OpFamily>,
+    pub op_classes: Vec<OpClass>,
+    pub op_members: Vec<OpMember>,
     pub text_search: Vec<TextSearchObject>,
     pub operators: Vec<Operator>,
     pub access_methods: Vec<AccessMethod>,
@@ -205,6 +210,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         operators,
         shell_types,
         text_search,
+        (op_families, op_classes, op_members),
     ) = tokio::try_join!(
         extensions::load(c(0)),
         extensions::load_members(c(1)),
@@ -226,8 +232,12 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         operators::load(c(5)),
         base_types::load_shells(c(0)),
         text_search::load(c(1)),
+        opclasses::load(c(2)),
     )?;
     Ok(Catalog {
+        op_families,
+        op_classes,
+        op_members,
         shell_types,
         text_search,
         access_methods,

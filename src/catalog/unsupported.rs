@@ -6,8 +6,6 @@ use super::{get, query, CatalogError, FIRST_NORMAL_OID};
 
 /// `(catalog, condition on alias x)` for each kind not dumped yet.
 const KINDS: &[(&str, &str)] = &[
-    ("pg_opclass", "true"),
-    ("pg_opfamily", "true"),
     ("pg_conversion", "true"),
     ("pg_foreign_data_wrapper", "true"),
     ("pg_foreign_server", "true"),

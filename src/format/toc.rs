@@ -130,6 +130,10 @@ pub enum ObjectKind {
     TextSearchDictionary,
     #[serde(rename = "TEXT SEARCH CONFIGURATION")]
     TextSearchConfiguration,
+    #[serde(rename = "OPERATOR FAMILY")]
+    OperatorFamily,
+    #[serde(rename = "OPERATOR CLASS")]
+    OperatorClass,
 }
 
 impl ObjectKind {
@@ -180,6 +184,8 @@ impl ObjectKind {
             ObjectKind::TextSearchTemplate => "TEXT SEARCH TEMPLATE",
             ObjectKind::TextSearchDictionary => "TEXT SEARCH DICTIONARY",
             ObjectKind::TextSearchConfiguration => "TEXT SEARCH CONFIGURATION",
+            ObjectKind::OperatorFamily => "OPERATOR FAMILY",
+            ObjectKind::OperatorClass => "OPERATOR CLASS",
         }
     }
 }

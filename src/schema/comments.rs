@@ -191,6 +191,32 @@ fn describe(ctx: &Ctx, lk: &Lookup, c: &Comment) -> Option<(String, String, Opti
             let o = ctx.cat.text_search.iter().find(|o| o.oid == oid)?;
             in_schema(text_search::word(o.kind), &o.schema, &o.name)
         }
+        ObjClass::OperatorFamily => {
+            let f = ctx.cat.op_families.iter().find(|f| f.oid == oid)?;
+            let target = format!(
+                "OPERATOR FAMILY {} USING {}",
+                quote::qualified(&f.schema, &f.name),
+                quote::ident(&f.method)
+            );
+            Some((
+                target,
+                format!("OPERATOR FAMILY {}", f.name),
+                Some(f.schema.clone()),
+            ))
+        }
+        ObjClass::OperatorClass => {
+            let c = ctx.cat.op_classes.iter().find(|c| c.oid == oid)?;
+            let target = format!(
+                "OPERATOR CLASS {} USING {}",
+                quote::qualified(&c.schema, &c.name),
+                quote::ident(&c.method)
+            );
+            Some((
+                target,
+                format!("OPERATOR CLASS {}", c.name),
+                Some(c.schema.clone()),
+            ))
+        }
         ObjClass::Cast => {
             let c = ctx.cat.casts.iter().find(|c| c.oid == oid)?;
             let target = format!("CAST ({} AS {})", c.source, c.target);

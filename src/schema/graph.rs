@@ -122,7 +122,9 @@ fn section(kind: ObjectKind) -> Section {
         | TextSearchParser
         | TextSearchTemplate
         | TextSearchDictionary
-        | TextSearchConfiguration => Section::PreData,
+        | TextSearchConfiguration
+        | OperatorFamily
+        | OperatorClass => Section::PreData,
         TableData | SequenceSet | LargeObjectData => Section::Data,
         Index
         | IndexAttach
@@ -164,7 +166,9 @@ fn priority(kind: ObjectKind) -> u8 {
         | TextSearchParser
         | TextSearchTemplate
         | TextSearchDictionary
-        | TextSearchConfiguration => 5,
+        | TextSearchConfiguration
+        | OperatorFamily
+        | OperatorClass => 5,
         Sequence => 5,
         Table => 6,
         TableAttach => 7,

@@ -30,6 +30,7 @@ mod graph;
 mod indexes;
 mod large_objects;
 mod namespaces;
+mod opclasses;
 mod operators;
 mod pattern;
 mod policies;
@@ -129,6 +130,7 @@ fn graph_of(ctx: &Ctx) -> (graph::Graph, Vec<(usize, TableCopy)>) {
     access_methods::add(ctx, &mut g);
     operators::add(ctx, &mut g);
     text_search::add(ctx, &mut g);
+    opclasses::add(ctx, &mut g);
     sequences::add(ctx, &mut g);
     tables::add(ctx, &mut g);
     sequences::add_owned_by(ctx, &mut g);

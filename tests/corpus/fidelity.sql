@@ -235,3 +235,18 @@ ALTER TEXT SEARCH CONFIGURATION public.my_ts ADD MAPPING FOR "int" WITH simple;
 COMMENT ON TEXT SEARCH CONFIGURATION public.my_ts IS 'words without stop words';
 CREATE TABLE public.docs_ts (body text, tsv tsvector GENERATED ALWAYS AS (to_tsvector('public.my_ts', body)) STORED);
 INSERT INTO public.docs_ts (body) VALUES ('the quick brown foxes');
+
+-- Operator families and classes: a class in an explicit family, a loose
+-- family member added afterwards, a class whose family it made itself, and
+-- an index that uses a class.
+CREATE OPERATOR FAMILY public.my_int_fam USING btree;
+CREATE OPERATOR CLASS public.my_int_ops FOR TYPE int USING btree FAMILY public.my_int_fam AS
+    OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
+    FUNCTION 1 btint4cmp(int, int);
+ALTER OPERATOR FAMILY public.my_int_fam USING btree ADD
+    OPERATOR 1 < (int, bigint), FUNCTION 1 btint48cmp(int, bigint);
+CREATE OPERATOR CLASS public.empty_ops FOR TYPE int USING btree AS STORAGE int;
+COMMENT ON OPERATOR CLASS public.my_int_ops USING btree IS 'plain int order';
+CREATE TABLE public.opclass_use (a int);
+CREATE INDEX opclass_use_a ON public.opclass_use (a public.my_int_ops);
+INSERT INTO public.opclass_use VALUES (3), (1), (2);
