@@ -344,7 +344,9 @@ async fn objects_of_kinds_not_backed_up_are_named() {
     src.exec(
         "CREATE TABLE t (a int); \
          CREATE FOREIGN DATA WRAPPER pgsnap_test_fdw; \
-         CREATE SERVER pgsnap_test_server FOREIGN DATA WRAPPER pgsnap_test_fdw;",
+         CREATE SERVER pgsnap_test_server FOREIGN DATA WRAPPER pgsnap_test_fdw; \
+         CREATE FOREIGN TABLE far_away (a int) SERVER pgsnap_test_server; \
+         CREATE CONVERSION my_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;",
     )
     .await;
     let dir = Scratch::new("unsupported");
@@ -361,11 +363,8 @@ async fn objects_of_kinds_not_backed_up_are_named() {
     ok(&out);
     let err = stderr(&out);
     assert!(err.contains("does not back up 2 object(s)"), "{err}");
-    assert!(
-        err.contains("foreign-data wrapper pgsnap_test_fdw"),
-        "{err}"
-    );
-    assert!(err.contains("server pgsnap_test_server"), "{err}");
+    assert!(err.contains("foreign table public.far_away"), "{err}");
+    assert!(err.contains("conversion public.my_conv"), "{err}");
     let meta = dir
         .files()
         .into_iter()
@@ -375,10 +374,7 @@ async fn objects_of_kinds_not_backed_up_are_named() {
         serde_json::from_slice(&std::fs::read(dir.path(&meta)).unwrap()).unwrap();
     assert_eq!(
         m["not_backed_up"],
-        serde_json::json!([
-            "foreign-data wrapper pgsnap_test_fdw",
-            "server pgsnap_test_server"
-        ]),
+        serde_json::json!(["conversion public.my_conv", "foreign table public.far_away"]),
         "{m}"
     );
 }

@@ -33,11 +33,14 @@ pub enum ObjClass {
     TsConfiguration,
     OperatorFamily,
     OperatorClass,
+    ForeignDataWrapper,
+    ForeignServer,
+    UserMapping,
 }
 
 impl ObjClass {
     /// The fixed OIDs of the catalogs themselves (`pg_class.oid` of `pg_namespace`, ...).
-    const CATALOGS: [(Oid, ObjClass); 23] = [
+    const CATALOGS: [(Oid, ObjClass); 26] = [
         (2615, ObjClass::Namespace),
         (1259, ObjClass::Relation),
         (1247, ObjClass::Type),
@@ -61,6 +64,9 @@ impl ObjClass {
         (3602, ObjClass::TsConfiguration),
         (2753, ObjClass::OperatorFamily),
         (2616, ObjClass::OperatorClass),
+        (2328, ObjClass::ForeignDataWrapper),
+        (1417, ObjClass::ForeignServer),
+        (1418, ObjClass::UserMapping),
     ];
 
     /// The class of catalog `oid`, if we model it.

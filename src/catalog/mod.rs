@@ -26,6 +26,7 @@ mod depends;
 mod error;
 mod event_triggers;
 mod extensions;
+mod foreign;
 mod functions;
 mod indexes;
 mod large_objects;
@@ -56,6 +57,7 @@ pub use depends::{Depend, ObjClass, ObjRef};
 pub use error::CatalogError;
 pub use event_triggers::EventTrigger;
 pub use extensions::{Extension, ExtensionMember};
+pub use foreign::{ForeignKind, ForeignObject};
 pub use functions::Function;
 pub use indexes::Index;
 pub use large_objects::LargeObject;
@@ -97,6 +99,8 @@ pub struct Catalog {
     /// Enums, domains and standalone composite types in user schemas.
     pub user_types: Vec<UserType>,
     pub functions: Vec<Function>,
+    /// Foreign-data wrappers, servers and user mappings.
+    pub foreign: Vec<ForeignObject>,
     pub op_families: Vec<OpFamily>,
     pub op_classes: Vec<OpClass>,
     pub op_members: Vec<OpMember>,
@@ -211,6 +215,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         shell_types,
         text_search,
         (op_families, op_classes, op_members),
+        foreign,
     ) = tokio::try_join!(
         extensions::load(c(0)),
         extensions::load_members(c(1)),
@@ -233,8 +238,10 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         base_types::load_shells(c(0)),
         text_search::load(c(1)),
         opclasses::load(c(2)),
+        foreign::load(c(3)),
     )?;
     Ok(Catalog {
+        foreign,
         op_families,
         op_classes,
         op_members,

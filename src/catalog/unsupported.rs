@@ -7,9 +7,6 @@ use super::{get, query, CatalogError, FIRST_NORMAL_OID};
 /// `(catalog, condition on alias x)` for each kind not dumped yet.
 const KINDS: &[(&str, &str)] = &[
     ("pg_conversion", "true"),
-    ("pg_foreign_data_wrapper", "true"),
-    ("pg_foreign_server", "true"),
-    ("pg_user_mapping", "true"),
     ("pg_class", "x.relkind = 'f'"),
     ("pg_transform", "true"),
     ("pg_language", "true"),

@@ -134,6 +134,12 @@ pub enum ObjectKind {
     OperatorFamily,
     #[serde(rename = "OPERATOR CLASS")]
     OperatorClass,
+    #[serde(rename = "FOREIGN DATA WRAPPER")]
+    ForeignDataWrapper,
+    #[serde(rename = "SERVER")]
+    ForeignServer,
+    #[serde(rename = "USER MAPPING")]
+    UserMapping,
 }
 
 impl ObjectKind {
@@ -186,6 +192,9 @@ impl ObjectKind {
             ObjectKind::TextSearchConfiguration => "TEXT SEARCH CONFIGURATION",
             ObjectKind::OperatorFamily => "OPERATOR FAMILY",
             ObjectKind::OperatorClass => "OPERATOR CLASS",
+            ObjectKind::ForeignDataWrapper => "FOREIGN DATA WRAPPER",
+            ObjectKind::ForeignServer => "SERVER",
+            ObjectKind::UserMapping => "USER MAPPING",
         }
     }
 }

@@ -217,6 +217,16 @@ fn describe(ctx: &Ctx, lk: &Lookup, c: &Comment) -> Option<(String, String, Opti
                 Some(c.schema.clone()),
             ))
         }
+        ObjClass::ForeignDataWrapper | ObjClass::ForeignServer | ObjClass::UserMapping => {
+            let o = ctx.cat.foreign.iter().find(|o| o.oid == oid)?;
+            let word = match o.kind {
+                crate::catalog::ForeignKind::Wrapper => "FOREIGN DATA WRAPPER",
+                crate::catalog::ForeignKind::Server => "SERVER",
+                crate::catalog::ForeignKind::UserMapping => return None,
+            };
+            let target = format!("{word} {}", quote::ident(&o.name));
+            Some((target, format!("{word} {}", o.name), None))
+        }
         ObjClass::Cast => {
             let c = ctx.cat.casts.iter().find(|c| c.oid == oid)?;
             let target = format!("CAST ({} AS {})", c.source, c.target);

@@ -124,7 +124,10 @@ fn section(kind: ObjectKind) -> Section {
         | TextSearchDictionary
         | TextSearchConfiguration
         | OperatorFamily
-        | OperatorClass => Section::PreData,
+        | OperatorClass
+        | ForeignDataWrapper
+        | ForeignServer
+        | UserMapping => Section::PreData,
         TableData | SequenceSet | LargeObjectData => Section::Data,
         Index
         | IndexAttach
@@ -168,7 +171,10 @@ fn priority(kind: ObjectKind) -> u8 {
         | TextSearchDictionary
         | TextSearchConfiguration
         | OperatorFamily
-        | OperatorClass => 5,
+        | OperatorClass
+        | ForeignDataWrapper
+        | ForeignServer
+        | UserMapping => 5,
         Sequence => 5,
         Table => 6,
         TableAttach => 7,

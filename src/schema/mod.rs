@@ -25,6 +25,7 @@ mod depends;
 mod error;
 mod event_triggers;
 mod extensions;
+mod foreign;
 mod functions;
 mod graph;
 mod indexes;
@@ -131,6 +132,7 @@ fn graph_of(ctx: &Ctx) -> (graph::Graph, Vec<(usize, TableCopy)>) {
     operators::add(ctx, &mut g);
     text_search::add(ctx, &mut g);
     opclasses::add(ctx, &mut g);
+    foreign::add(ctx, &mut g);
     sequences::add(ctx, &mut g);
     tables::add(ctx, &mut g);
     sequences::add_owned_by(ctx, &mut g);

@@ -250,3 +250,15 @@ COMMENT ON OPERATOR CLASS public.my_int_ops USING btree IS 'plain int order';
 CREATE TABLE public.opclass_use (a int);
 CREATE INDEX opclass_use_a ON public.opclass_use (a public.my_int_ops);
 INSERT INTO public.opclass_use VALUES (3), (1), (2);
+
+-- Foreign data: a wrapper with a validator and options, servers with type,
+-- version and options, user mappings for a role and for PUBLIC.
+CREATE FOREIGN DATA WRAPPER my_fdw OPTIONS (debug 'true');
+CREATE FOREIGN DATA WRAPPER checked_fdw VALIDATOR postgresql_fdw_validator;
+CREATE SERVER my_server TYPE 'pg' VERSION '15' FOREIGN DATA WRAPPER my_fdw
+    OPTIONS (host 'db.example', dbname 'shop');
+CREATE SERVER plain_server FOREIGN DATA WRAPPER my_fdw;
+ALTER SERVER plain_server OWNER TO regress_owner;
+CREATE USER MAPPING FOR regress_reader SERVER my_server OPTIONS (user 'reader', password 'it''s secret');
+CREATE USER MAPPING FOR PUBLIC SERVER plain_server;
+COMMENT ON SERVER my_server IS 'the shop database';
