@@ -40,6 +40,7 @@ mod rules;
 mod sequences;
 mod statistics;
 mod text_search;
+mod transforms;
 mod triggers;
 mod types;
 mod unsupported;
@@ -71,6 +72,7 @@ pub use rules::Rule;
 pub use sequences::{Sequence, SequenceOwner};
 pub use statistics::Statistics;
 pub use text_search::{TextSearchKind, TextSearchObject};
+pub use transforms::Transform;
 pub use triggers::Trigger;
 pub use types::{CompositeAttr, TypeInfo, UserType, UserTypeKind};
 
@@ -99,6 +101,7 @@ pub struct Catalog {
     /// Enums, domains and standalone composite types in user schemas.
     pub user_types: Vec<UserType>,
     pub functions: Vec<Function>,
+    pub transforms: Vec<Transform>,
     /// Foreign-data wrappers, servers and user mappings.
     pub foreign: Vec<ForeignObject>,
     pub op_families: Vec<OpFamily>,
@@ -216,6 +219,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         text_search,
         (op_families, op_classes, op_members),
         foreign,
+        transforms,
     ) = tokio::try_join!(
         extensions::load(c(0)),
         extensions::load_members(c(1)),
@@ -239,9 +243,11 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         text_search::load(c(1)),
         opclasses::load(c(2)),
         foreign::load(c(3)),
+        transforms::load(c(4)),
     )?;
     Ok(Catalog {
         foreign,
+        transforms,
         op_families,
         op_classes,
         op_members,

@@ -8,7 +8,6 @@ use super::{get, query, CatalogError, FIRST_NORMAL_OID};
 const KINDS: &[(&str, &str)] = &[
     ("pg_conversion", "true"),
     ("pg_class", "x.relkind = 'f'"),
-    ("pg_transform", "true"),
     ("pg_language", "true"),
 ];
 

@@ -140,6 +140,8 @@ pub enum ObjectKind {
     ForeignServer,
     #[serde(rename = "USER MAPPING")]
     UserMapping,
+    #[serde(rename = "TRANSFORM")]
+    Transform,
 }
 
 impl ObjectKind {
@@ -195,6 +197,7 @@ impl ObjectKind {
             ObjectKind::ForeignDataWrapper => "FOREIGN DATA WRAPPER",
             ObjectKind::ForeignServer => "SERVER",
             ObjectKind::UserMapping => "USER MAPPING",
+            ObjectKind::Transform => "TRANSFORM",
         }
     }
 }

@@ -227,6 +227,11 @@ fn describe(ctx: &Ctx, lk: &Lookup, c: &Comment) -> Option<(String, String, Opti
             let target = format!("{word} {}", quote::ident(&o.name));
             Some((target, format!("{word} {}", o.name), None))
         }
+        ObjClass::Transform => {
+            let t = ctx.cat.transforms.iter().find(|t| t.oid == oid)?;
+            let target = format!("TRANSFORM {}", t.target);
+            Some((target.clone(), target, None))
+        }
         ObjClass::Cast => {
             let c = ctx.cat.casts.iter().find(|c| c.oid == oid)?;
             let target = format!("CAST ({} AS {})", c.source, c.target);

@@ -127,7 +127,8 @@ fn section(kind: ObjectKind) -> Section {
         | OperatorClass
         | ForeignDataWrapper
         | ForeignServer
-        | UserMapping => Section::PreData,
+        | UserMapping
+        | Transform => Section::PreData,
         TableData | SequenceSet | LargeObjectData => Section::Data,
         Index
         | IndexAttach
@@ -174,7 +175,8 @@ fn priority(kind: ObjectKind) -> u8 {
         | OperatorClass
         | ForeignDataWrapper
         | ForeignServer
-        | UserMapping => 5,
+        | UserMapping
+        | Transform => 5,
         Sequence => 5,
         Table => 6,
         TableAttach => 7,

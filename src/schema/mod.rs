@@ -45,6 +45,7 @@ mod tables;
 #[cfg(test)]
 mod tests;
 mod text_search;
+mod transforms;
 mod triggers;
 mod types;
 mod views;
@@ -133,6 +134,7 @@ fn graph_of(ctx: &Ctx) -> (graph::Graph, Vec<(usize, TableCopy)>) {
     text_search::add(ctx, &mut g);
     opclasses::add(ctx, &mut g);
     foreign::add(ctx, &mut g);
+    transforms::add(ctx, &mut g);
     sequences::add(ctx, &mut g);
     tables::add(ctx, &mut g);
     sequences::add_owned_by(ctx, &mut g);

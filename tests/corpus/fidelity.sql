@@ -262,3 +262,7 @@ ALTER SERVER plain_server OWNER TO regress_owner;
 CREATE USER MAPPING FOR regress_reader SERVER my_server OPTIONS (user 'reader', password 'it''s secret');
 CREATE USER MAPPING FOR PUBLIC SERVER plain_server;
 COMMENT ON SERVER my_server IS 'the shop database';
+
+-- A transform (built-in functions standing in for real ones).
+CREATE TRANSFORM FOR int LANGUAGE sql (FROM SQL WITH FUNCTION prsd_lextype(internal),
+    TO SQL WITH FUNCTION int4recv(internal));
