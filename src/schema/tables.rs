@@ -48,7 +48,107 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
                 g.depend(id, parent);
             }
         }
+        let parent = rel.parents.first().and_then(|p| ctx.rels.get(p));
+        if let (Some(parent), Some(bound)) = (parent, &rel.partition_bound) {
+            if attached_later(rel, parent) {
+                add_attach(g, rel, parent, bound, id);
+            }
+        }
+        let parents: Vec<&Relation> = rel
+            .parents
+            .iter()
+            .filter_map(|p| ctx.rels.get(p).copied())
+            .collect();
+        if inherits_later(rel, &parents) {
+            add_inherit(g, rel, &parents, id);
+        }
     }
+}
+
+/// `ALTER TABLE ONLY child INHERIT parent` for each parent, after all of them.
+fn add_inherit(g: &mut Graph, rel: &Relation, parents: &[&Relation], child: usize) {
+    let name = quote::qualified(&rel.schema, &rel.name);
+    let def: String = parents
+        .iter()
+        .map(|p| {
+            format!(
+                "ALTER TABLE ONLY {name} INHERIT {};\n",
+                quote::qualified(&p.schema, &p.name)
+            )
+        })
+        .collect();
+    let node = Node::new(
+        ObjectKind::TableAttach,
+        Some(&rel.schema),
+        &rel.name,
+        Some(&rel.owner),
+    )
+    .sql(def, String::new());
+    let id = g.add(node);
+    g.belong(id, child);
+    for p in parents {
+        if let Some(n) = g.node_of(ObjRef::new(ObjClass::Relation, p.oid)) {
+            g.depend(id, n);
+        }
+    }
+}
+
+/// `ALTER TABLE ONLY parent ATTACH PARTITION child FOR VALUES ...`, after both.
+fn add_attach(g: &mut Graph, rel: &Relation, parent: &Relation, bound: &str, child: usize) {
+    let def = format!(
+        "ALTER TABLE ONLY {} ATTACH PARTITION {} {bound};\n",
+        quote::qualified(&parent.schema, &parent.name),
+        quote::qualified(&rel.schema, &rel.name)
+    );
+    let node = Node::new(
+        ObjectKind::TableAttach,
+        Some(&rel.schema),
+        &rel.name,
+        Some(&rel.owner),
+    )
+    .sql(def, String::new());
+    let id = g.add(node);
+    g.belong(id, child);
+    if let Some(p) = g.node_of(ObjRef::new(ObjClass::Relation, parent.oid)) {
+        g.depend(id, p);
+    }
+}
+
+/// Whether inheritance child `rel` is created on its own and joined to its
+/// parents afterwards (`ALTER TABLE ... INHERIT`, as it was made): when its
+/// columns, all of them its own, are in another order than `INHERITS` would
+/// give them (the parents' columns first). pg_dump cannot keep that order.
+fn inherits_later(rel: &Relation, parents: &[&Relation]) -> bool {
+    if parents.is_empty()
+        || rel.partition_bound.is_some()
+        || !rel.columns.iter().all(|c| c.is_local)
+    {
+        return false;
+    }
+    let mut expected: Vec<&str> = Vec::new();
+    for p in parents {
+        for c in &p.columns {
+            if !expected.contains(&c.name.as_str()) {
+                expected.push(&c.name);
+            }
+        }
+    }
+    for c in &rel.columns {
+        if !expected.contains(&c.name.as_str()) {
+            expected.push(&c.name);
+        }
+    }
+    let actual: Vec<&str> = rel.columns.iter().map(|c| c.name.as_str()).collect();
+    actual != expected
+}
+
+/// Whether partition `rel` is created on its own and attached to `parent`
+/// afterwards (as `pg_dump` does for every partition): needed when its
+/// columns are in another order than the parent's, which `PARTITION OF`
+/// would not keep.
+fn attached_later(rel: &Relation, parent: &Relation) -> bool {
+    let names = |r: &Relation| r.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+    rel.partition_bound.is_some() && names(rel) != names(parent)
 }
 
 fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
@@ -58,9 +158,12 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
         .filter_map(|p| ctx.rels.get(p).copied())
         .collect();
     let partition_of = match (&rel.partition_bound, parents.first()) {
-        (Some(bound), Some(parent)) => Some((bound, *parent)),
+        (Some(bound), Some(parent)) if !attached_later(rel, parent) => Some((bound, *parent)),
         _ => None,
     };
+    let standalone_partition = partition_of.is_none() && rel.partition_bound.is_some();
+    let standalone = standalone_partition || inherits_later(rel, &parents);
+    let parents = if standalone { Vec::new() } else { parents };
     let mut elems = Vec::new();
     if rel.of_type.is_some() {
         // A typed table's columns come from its type: only their options.
@@ -77,7 +180,8 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
             }
         }
     } else if partition_of.is_none() {
-        for col in rel.columns.iter().filter(|c| c.is_local) {
+        let own = |c: &&Column| c.is_local || standalone;
+        for col in rel.columns.iter().filter(own) {
             // A generated column merged with a parent's takes the parent's
             // expression: the child must not repeat it.
             let inherits_generation = col.generated
@@ -89,9 +193,10 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
             elems.push(column_sql(ctx, rel, col, inherits_generation));
         }
     }
+    // A partition attached later needs its parent's checks before ATTACH.
     let checks = ctx
         .checks_of(rel.oid)
-        .filter(|c| c.is_local && ctx.inline_check(c));
+        .filter(|c| (c.is_local || standalone) && ctx.inline_check(c));
     for c in checks {
         elems.push(format!(
             "CONSTRAINT {} {}",

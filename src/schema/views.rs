@@ -33,6 +33,13 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) -> Vec<(usize, usize)> {
             .filter(|o| !o.starts_with("check_option="))
             .collect();
         let mut def = format!("CREATE {word} {name}");
+        if let Some(am) = rel
+            .access_method
+            .as_ref()
+            .filter(|_| kind == ObjectKind::MaterializedView)
+        {
+            def.push_str(&format!(" USING {}", quote::ident(am)));
+        }
         if !options.is_empty() {
             def.push_str(&format!(" WITH ({})", with_options(options.into_iter())));
         }

@@ -266,3 +266,16 @@ COMMENT ON SERVER my_server IS 'the shop database';
 -- A transform (built-in functions standing in for real ones).
 CREATE TRANSFORM FOR int LANGUAGE sql (FROM SQL WITH FUNCTION prsd_lextype(internal),
     TO SQL WITH FUNCTION int4recv(internal));
+
+-- Column order that PARTITION OF / INHERITS would not keep: a partition and
+-- an inheritance child whose columns are in another order than their
+-- parent's; a materialized view in another table access method.
+CREATE TABLE public.ord_parent (a int, b text, c date) PARTITION BY LIST (a);
+CREATE TABLE public.ord_part (c date, b text, a int);
+ALTER TABLE public.ord_parent ATTACH PARTITION public.ord_part FOR VALUES IN (1, 2);
+INSERT INTO public.ord_parent VALUES (1, 'one', '2024-01-01');
+CREATE TABLE public.inh_parent (a int, b int CHECK (b > 0));
+CREATE TABLE public.inh_child (z text, b int CONSTRAINT inh_parent_b_check CHECK (b > 0), a int);
+ALTER TABLE public.inh_child INHERIT public.inh_parent;
+INSERT INTO public.inh_child VALUES ('z', 1, 2);
+CREATE MATERIALIZED VIEW public.mv_heap_copy USING heap_copy AS SELECT 1 AS one;
