@@ -343,10 +343,10 @@ async fn objects_of_kinds_not_backed_up_are_named() {
     let src = TestDb::new("unsupported").await;
     src.exec(
         "CREATE TABLE t (a int); \
-         CREATE FOREIGN DATA WRAPPER pgsnap_test_fdw; \
-         CREATE SERVER pgsnap_test_server FOREIGN DATA WRAPPER pgsnap_test_fdw; \
-         CREATE FOREIGN TABLE far_away (a int) SERVER pgsnap_test_server; \
-         CREATE CONVERSION my_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;",
+         CREATE CONVERSION my_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8; \
+         CREATE FUNCTION my_handler() RETURNS language_handler LANGUAGE c \
+           AS '$libdir/plpgsql', 'plpgsql_call_handler'; \
+         CREATE LANGUAGE my_lang HANDLER my_handler;",
     )
     .await;
     let dir = Scratch::new("unsupported");
@@ -363,8 +363,8 @@ async fn objects_of_kinds_not_backed_up_are_named() {
     ok(&out);
     let err = stderr(&out);
     assert!(err.contains("does not back up 2 object(s)"), "{err}");
-    assert!(err.contains("foreign table public.far_away"), "{err}");
     assert!(err.contains("conversion public.my_conv"), "{err}");
+    assert!(err.contains("language my_lang"), "{err}");
     let meta = dir
         .files()
         .into_iter()
@@ -374,7 +374,7 @@ async fn objects_of_kinds_not_backed_up_are_named() {
         serde_json::from_slice(&std::fs::read(dir.path(&meta)).unwrap()).unwrap();
     assert_eq!(
         m["not_backed_up"],
-        serde_json::json!(["conversion public.my_conv", "foreign table public.far_away"]),
+        serde_json::json!(["conversion public.my_conv", "language my_lang"]),
         "{m}"
     );
 }

@@ -1,6 +1,7 @@
 //! Foreign-data wrappers, foreign servers and user mappings
 //! (`pg_foreign_data_wrapper`, `pg_foreign_server`, `pg_user_mappings`).
 
+use super::relations::fdw_options as options;
 use super::{get, not_extension_member, query, CatalogError, Oid, FIRST_NORMAL_OID};
 
 /// What a `CREATE FOREIGN DATA WRAPPER`, `SERVER` or `USER MAPPING` makes.
@@ -23,16 +24,6 @@ pub struct ForeignObject {
     pub definition: String,
     /// The wrapper of a server, the server of a user mapping.
     pub parent: Oid,
-}
-
-/// SQL: `' OPTIONS (k ''v'', ...)'` from a `name=value` array, or ''.
-fn options(col: &str) -> String {
-    format!(
-        "COALESCE(' OPTIONS (' || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident( \
-           pg_catalog.split_part(o, '=', 1)) || ' ' || pg_catalog.quote_literal( \
-           pg_catalog.substr(o, pg_catalog.strpos(o, '=') + 1)), ', ' ORDER BY i) \
-         FROM pg_catalog.unnest({col}) WITH ORDINALITY u(o, i)) || ')', '')"
-    )
 }
 
 pub(super) async fn load(

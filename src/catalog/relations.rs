@@ -11,6 +11,7 @@ pub enum RelKind {
     PartitionedTable,
     View,
     MaterializedView,
+    ForeignTable,
 }
 
 /// One column (not dropped).
@@ -40,6 +41,8 @@ pub struct Column {
     pub compression: Option<char>,
     /// `attoptions` as `name=value` strings.
     pub options: Vec<String>,
+    /// A foreign table column's `OPTIONS (...)` clause.
+    pub fdw_options: Option<String>,
 }
 
 /// One table, view or materialized view.
@@ -75,6 +78,18 @@ pub struct Relation {
     pub access_method: Option<String>,
     /// The composite type of a typed table (`CREATE TABLE ... OF type`).
     pub of_type: Option<String>,
+    /// A foreign table's `SERVER name [OPTIONS (...)]` clause.
+    pub foreign: Option<String>,
+}
+
+/// SQL: `' OPTIONS (k ''v'', ...)'` from a `name=value` array, or `''`.
+pub(super) fn fdw_options(col: &str) -> String {
+    format!(
+        "COALESCE(' OPTIONS (' || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident( \
+           pg_catalog.split_part(o, '=', 1)) || ' ' || pg_catalog.quote_literal( \
+           pg_catalog.substr(o, pg_catalog.strpos(o, '=') + 1)), ', ' ORDER BY i) \
+         FROM pg_catalog.unnest({col}) WITH ORDINALITY u(o, i)) || ')', '')"
+    )
 }
 
 /// Relations with their columns; the two queries run concurrently on `client`
@@ -98,12 +113,16 @@ pub(super) async fn load(
                 ORDER BY i.inhseqno), \
           c.relrowsecurity, c.relforcerowsecurity, c.relreplident::text, \
           NULLIF(am.amname::text, 'heap'), \
-          CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END \
+          CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END, \
+          (SELECT 'SERVER ' || pg_catalog.quote_ident(s.srvname) || {ft_opts} \
+             FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver \
+             WHERE ft.ftrelid = c.oid) \
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam AND c.relkind IN ('r', 'm') \
-         WHERE c.relkind IN ('r', 'p', 'v', 'm') AND {USER_NAMESPACE} AND {} \
+         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE} AND {} \
          ORDER BY c.oid",
-        not_extension_member("pg_class", "c.oid")
+        not_extension_member("pg_class", "c.oid"),
+        ft_opts = fdw_options("ft.ftoptions"),
     );
     let (rows, columns) =
         tokio::try_join!(query(client, WHAT, &sql), load_columns(columns_client))?;
@@ -119,6 +138,7 @@ pub(super) async fn load(
                 "p" => RelKind::PartitionedTable,
                 "v" => RelKind::View,
                 "m" => RelKind::MaterializedView,
+                "f" => RelKind::ForeignTable,
                 _ => RelKind::Table,
             },
             unlogged: get(r, WHAT, 5)?,
@@ -134,6 +154,7 @@ pub(super) async fn load(
             replica_identity: get::<String>(r, WHAT, 14)?.chars().next().unwrap_or('d'),
             access_method: get(r, WHAT, 15)?,
             of_type: get(r, WHAT, 16)?,
+            foreign: get(r, WHAT, 17)?,
         });
     }
     // Both lists are in relation oid order: attach columns in one pass.
@@ -158,16 +179,18 @@ async fn load_columns(client: &tokio_postgres::Client) -> Result<Vec<(Oid, Colum
           NULLIF(COALESCE(a.attstattarget::int4, -1), -1), \
           CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, \
           NULLIF(pg_catalog.to_jsonb(a.*) ->> 'attcompression', ''), \
-          COALESCE(a.attoptions, '{{}}'::text[]) \
+          COALESCE(a.attoptions, '{{}}'::text[]), \
+          NULLIF({col_opts}, '') \
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
          LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
-         WHERE c.relkind IN ('r', 'p', 'v', 'm') AND {USER_NAMESPACE} \
+         WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE} \
           AND a.attnum > 0 AND NOT a.attisdropped \
          ORDER BY a.attrelid, a.attnum",
-        collation_name("a.attcollation")
+        collation_name("a.attcollation"),
+        col_opts = fdw_options("a.attfdwoptions"),
     );
     query(client, WHAT, &sql)
         .await?
@@ -192,6 +215,7 @@ async fn load_columns(client: &tokio_postgres::Client) -> Result<Vec<(Oid, Colum
                     storage: get::<Option<String>>(r, WHAT, 12)?.and_then(|s| s.chars().next()),
                     compression: get::<Option<String>>(r, WHAT, 13)?.and_then(|s| s.chars().next()),
                     options: get(r, WHAT, 14)?,
+                    fdw_options: get(r, WHAT, 15)?,
                 },
             ))
         })

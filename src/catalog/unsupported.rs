@@ -5,11 +5,7 @@
 use super::{get, query, CatalogError, FIRST_NORMAL_OID};
 
 /// `(catalog, condition on alias x)` for each kind not dumped yet.
-const KINDS: &[(&str, &str)] = &[
-    ("pg_conversion", "true"),
-    ("pg_class", "x.relkind = 'f'"),
-    ("pg_language", "true"),
-];
+const KINDS: &[(&str, &str)] = &[("pg_conversion", "true"), ("pg_language", "true")];
 
 /// `pg_describe_object` of every user object of a kind not backed up,
 /// sorted (extension members excluded: the extension recreates them).

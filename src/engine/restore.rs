@@ -323,6 +323,7 @@ async fn existing_objects(client: &Client, entries: &[SchemaEntry]) -> Result<Ve
                     | ObjectKind::View
                     | ObjectKind::MaterializedView
                     | ObjectKind::Sequence
+                    | ObjectKind::ForeignTable
             )
         })
         .filter_map(|e| Some((e.schema.as_deref()?, e.name.as_str())))

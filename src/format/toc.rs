@@ -142,6 +142,8 @@ pub enum ObjectKind {
     UserMapping,
     #[serde(rename = "TRANSFORM")]
     Transform,
+    #[serde(rename = "FOREIGN TABLE")]
+    ForeignTable,
 }
 
 impl ObjectKind {
@@ -198,6 +200,7 @@ impl ObjectKind {
             ObjectKind::ForeignServer => "SERVER",
             ObjectKind::UserMapping => "USER MAPPING",
             ObjectKind::Transform => "TRANSFORM",
+            ObjectKind::ForeignTable => "FOREIGN TABLE",
         }
     }
 }

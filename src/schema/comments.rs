@@ -291,6 +291,7 @@ fn describe_relation(
             let word = match rel.kind {
                 RelKind::View => "VIEW",
                 RelKind::MaterializedView => "MATERIALIZED VIEW",
+                RelKind::ForeignTable => "FOREIGN TABLE",
                 _ => "TABLE",
             };
             (

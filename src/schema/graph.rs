@@ -128,7 +128,8 @@ fn section(kind: ObjectKind) -> Section {
         | ForeignDataWrapper
         | ForeignServer
         | UserMapping
-        | Transform => Section::PreData,
+        | Transform
+        | ForeignTable => Section::PreData,
         TableData | SequenceSet | LargeObjectData => Section::Data,
         Index
         | IndexAttach
@@ -178,7 +179,7 @@ fn priority(kind: ObjectKind) -> u8 {
         | UserMapping
         | Transform => 5,
         Sequence => 5,
-        Table => 6,
+        Table | ForeignTable => 6,
         TableAttach => 7,
         SequenceOwnedBy => 8,
         Default => 9,

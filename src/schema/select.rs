@@ -52,7 +52,11 @@ pub struct Selection {
 fn is_relation(kind: ObjectKind) -> bool {
     matches!(
         kind,
-        ObjectKind::Table | ObjectKind::View | ObjectKind::MaterializedView | ObjectKind::Sequence
+        ObjectKind::Table
+            | ObjectKind::View
+            | ObjectKind::MaterializedView
+            | ObjectKind::Sequence
+            | ObjectKind::ForeignTable
     )
 }
 

@@ -13,21 +13,25 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         .cat
         .relations
         .iter()
-        .filter(|r| matches!(r.kind, RelKind::Table | RelKind::PartitionedTable))
+        .filter(|r| {
+            matches!(
+                r.kind,
+                RelKind::Table | RelKind::PartitionedTable | RelKind::ForeignTable
+            )
+        })
         .collect();
     let mut ids = Vec::with_capacity(tables.len());
     for rel in &tables {
         let name = quote::qualified(&rel.schema, &rel.name);
         let def = create_table(ctx, rel, &name);
-        let node = Node::new(
-            ObjectKind::Table,
-            Some(&rel.schema),
-            &rel.name,
-            Some(&rel.owner),
-        );
+        let (kind, word) = match rel.kind {
+            RelKind::ForeignTable => (ObjectKind::ForeignTable, "FOREIGN TABLE"),
+            _ => (ObjectKind::Table, "TABLE"),
+        };
+        let node = Node::new(kind, Some(&rel.schema), &rel.name, Some(&rel.owner));
         let id = g.add(
-            node.sql(def, format!("DROP TABLE IF EXISTS {name};\n"))
-                .owned(owner_sql("TABLE", &name, &rel.owner)),
+            node.sql(def, format!("DROP {word} IF EXISTS {name};\n"))
+                .owned(owner_sql(word, &name, &rel.owner)),
         );
         g.map(ObjRef::new(ObjClass::Relation, rel.oid), id);
         // Inline and inherited checks are created with the table.
@@ -206,7 +210,11 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
     }
     let mut s = format!(
         "CREATE {}TABLE {name}",
-        if rel.unlogged { "UNLOGGED " } else { "" }
+        match (rel.unlogged, rel.kind) {
+            (_, RelKind::ForeignTable) => "FOREIGN ",
+            (true, _) => "UNLOGGED ",
+            _ => "",
+        }
     );
     if let Some((_, parent)) = partition_of {
         s.push_str(&format!(
@@ -233,6 +241,9 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
     }
     if let Some(key) = &rel.partition_key {
         s.push_str(&format!("\nPARTITION BY {key}"));
+    }
+    if let Some(server) = &rel.foreign {
+        s.push_str(&format!("\n{server}"));
     }
     if let Some(am) = &rel.access_method {
         s.push_str(&format!("\nUSING {}", quote::ident(am)));
@@ -269,7 +280,12 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
     for col in &rel.columns {
         s.push_str(&column_settings(name, col));
     }
-    match rel.replica_identity {
+    // Foreign tables have none (their `relreplident` is always n).
+    let identity = match rel.kind {
+        RelKind::ForeignTable => 'd',
+        _ => rel.replica_identity,
+    };
+    match identity {
         'f' => s.push_str(&format!("ALTER TABLE ONLY {name} REPLICA IDENTITY FULL;\n")),
         'n' => s.push_str(&format!(
             "ALTER TABLE ONLY {name} REPLICA IDENTITY NOTHING;\n"
@@ -345,6 +361,9 @@ fn column_sql(ctx: &Ctx, rel: &Relation, col: &Column, inherits_generation: bool
         }
         (_, None, Some(d)) => s.push_str(&format!(" DEFAULT {d}")),
         _ => {}
+    }
+    if let Some(o) = &col.fdw_options {
+        s.push_str(o);
     }
     if col.not_null {
         s.push_str(" NOT NULL");

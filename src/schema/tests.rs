@@ -29,6 +29,7 @@ fn column(num: i16, name: &str, type_oid: Oid, type_sql: &str) -> Column {
         storage: None,
         compression: None,
         options: vec![],
+        fdw_options: None,
     }
 }
 
@@ -96,6 +97,7 @@ fn catalog() -> Catalog {
             replica_identity: 'd',
             access_method: None,
             of_type: None,
+            foreign: None,
         }],
         sequences: vec![Sequence {
             oid: SEQ,

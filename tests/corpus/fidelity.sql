@@ -279,3 +279,16 @@ CREATE TABLE public.inh_child (z text, b int CONSTRAINT inh_parent_b_check CHECK
 ALTER TABLE public.inh_child INHERIT public.inh_parent;
 INSERT INTO public.inh_child VALUES ('z', 1, 2);
 CREATE MATERIALIZED VIEW public.mv_heap_copy USING heap_copy AS SELECT 1 AS one;
+
+-- Foreign tables: with table and column options, a constraint, and as a
+-- partition of a partitioned table.
+CREATE FOREIGN TABLE public.remote_orders (
+    id int OPTIONS (column_name 'order_id') NOT NULL,
+    total numeric CHECK (total >= 0)
+) SERVER my_server OPTIONS (schema_name 'sales', table_name 'orders');
+COMMENT ON FOREIGN TABLE public.remote_orders IS 'lives elsewhere';
+GRANT SELECT ON public.remote_orders TO regress_reader;
+CREATE TABLE public.hybrid (a int, b text) PARTITION BY LIST (a);
+CREATE TABLE public.hybrid_local PARTITION OF public.hybrid FOR VALUES IN (1);
+CREATE FOREIGN TABLE public.hybrid_remote PARTITION OF public.hybrid FOR VALUES IN (2) SERVER plain_server;
+INSERT INTO public.hybrid_local VALUES (1, 'here');
