@@ -37,11 +37,13 @@ pub enum ObjClass {
     ForeignServer,
     UserMapping,
     Transform,
+    Language,
+    Conversion,
 }
 
 impl ObjClass {
     /// The fixed OIDs of the catalogs themselves (`pg_class.oid` of `pg_namespace`, ...).
-    const CATALOGS: [(Oid, ObjClass); 27] = [
+    const CATALOGS: [(Oid, ObjClass); 29] = [
         (2615, ObjClass::Namespace),
         (1259, ObjClass::Relation),
         (1247, ObjClass::Type),
@@ -69,6 +71,8 @@ impl ObjClass {
         (1417, ObjClass::ForeignServer),
         (1418, ObjClass::UserMapping),
         (3576, ObjClass::Transform),
+        (2612, ObjClass::Language),
+        (2607, ObjClass::Conversion),
     ];
 
     /// The class of catalog `oid`, if we model it.
@@ -131,7 +135,8 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Depend>,
         'pg_catalog.pg_operator'::pg_catalog.regclass, 'pg_catalog.pg_ts_parser'::pg_catalog.regclass, \
         'pg_catalog.pg_ts_template'::pg_catalog.regclass, 'pg_catalog.pg_ts_dict'::pg_catalog.regclass, \
         'pg_catalog.pg_ts_config'::pg_catalog.regclass, 'pg_catalog.pg_opfamily'::pg_catalog.regclass, \
-        'pg_catalog.pg_opclass'::pg_catalog.regclass, 'pg_catalog.pg_transform'::pg_catalog.regclass)";
+        'pg_catalog.pg_opclass'::pg_catalog.regclass, 'pg_catalog.pg_transform'::pg_catalog.regclass, \
+        'pg_catalog.pg_language'::pg_catalog.regclass, 'pg_catalog.pg_conversion'::pg_catalog.regclass)";
     let sql = format!(
         "SELECT DISTINCT {}, {}, d.deptype = 'a' \
          FROM pg_catalog.pg_depend d \

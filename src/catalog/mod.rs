@@ -29,6 +29,7 @@ mod extensions;
 mod foreign;
 mod functions;
 mod indexes;
+mod languages;
 mod large_objects;
 mod namespaces;
 mod opclasses;
@@ -61,6 +62,7 @@ pub use extensions::{Extension, ExtensionMember};
 pub use foreign::{ForeignKind, ForeignObject};
 pub use functions::Function;
 pub use indexes::Index;
+pub use languages::LanguageOrConversion;
 pub use large_objects::LargeObject;
 pub use namespaces::Namespace;
 pub use opclasses::{OpClass, OpFamily, OpMember};
@@ -101,6 +103,8 @@ pub struct Catalog {
     /// Enums, domains and standalone composite types in user schemas.
     pub user_types: Vec<UserType>,
     pub functions: Vec<Function>,
+    /// Procedural languages and conversions.
+    pub languages: Vec<LanguageOrConversion>,
     pub transforms: Vec<Transform>,
     /// Foreign-data wrappers, servers and user mappings.
     pub foreign: Vec<ForeignObject>,
@@ -220,6 +224,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         (op_families, op_classes, op_members),
         foreign,
         transforms,
+        languages,
     ) = tokio::try_join!(
         extensions::load(c(0)),
         extensions::load_members(c(1)),
@@ -244,8 +249,10 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         opclasses::load(c(2)),
         foreign::load(c(3)),
         transforms::load(c(4)),
+        languages::load(c(5)),
     )?;
     Ok(Catalog {
+        languages,
         foreign,
         transforms,
         op_families,

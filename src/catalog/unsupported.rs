@@ -5,7 +5,11 @@
 use super::{get, query, CatalogError, FIRST_NORMAL_OID};
 
 /// `(catalog, condition on alias x)` for each kind not dumped yet.
-const KINDS: &[(&str, &str)] = &[("pg_conversion", "true"), ("pg_language", "true")];
+const KINDS: &[(&str, &str)] = &[(
+    "pg_subscription",
+    "x.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d \
+     WHERE d.datname = pg_catalog.current_database())",
+)];
 
 /// `pg_describe_object` of every user object of a kind not backed up,
 /// sorted (extension members excluded: the extension recreates them).

@@ -144,6 +144,10 @@ pub enum ObjectKind {
     Transform,
     #[serde(rename = "FOREIGN TABLE")]
     ForeignTable,
+    #[serde(rename = "PROCEDURAL LANGUAGE")]
+    ProceduralLanguage,
+    #[serde(rename = "CONVERSION")]
+    Conversion,
 }
 
 impl ObjectKind {
@@ -201,6 +205,8 @@ impl ObjectKind {
             ObjectKind::UserMapping => "USER MAPPING",
             ObjectKind::Transform => "TRANSFORM",
             ObjectKind::ForeignTable => "FOREIGN TABLE",
+            ObjectKind::ProceduralLanguage => "PROCEDURAL LANGUAGE",
+            ObjectKind::Conversion => "CONVERSION",
         }
     }
 }

@@ -232,6 +232,15 @@ fn describe(ctx: &Ctx, lk: &Lookup, c: &Comment) -> Option<(String, String, Opti
             let target = format!("TRANSFORM {}", t.target);
             Some((target.clone(), target, None))
         }
+        ObjClass::Language | ObjClass::Conversion => {
+            let l = ctx.cat.languages.iter().find(|l| l.oid == oid)?;
+            if l.conversion {
+                in_schema("CONVERSION", l.schema.as_deref()?, &l.name)
+            } else {
+                let target = format!("LANGUAGE {}", quote::ident(&l.name));
+                Some((target, format!("LANGUAGE {}", l.name), None))
+            }
+        }
         ObjClass::Cast => {
             let c = ctx.cat.casts.iter().find(|c| c.oid == oid)?;
             let target = format!("CAST ({} AS {})", c.source, c.target);

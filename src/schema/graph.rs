@@ -129,7 +129,9 @@ fn section(kind: ObjectKind) -> Section {
         | ForeignServer
         | UserMapping
         | Transform
-        | ForeignTable => Section::PreData,
+        | ForeignTable
+        | ProceduralLanguage
+        | Conversion => Section::PreData,
         TableData | SequenceSet | LargeObjectData => Section::Data,
         Index
         | IndexAttach
@@ -162,7 +164,7 @@ fn priority(kind: ObjectKind) -> u8 {
     match kind {
         Extension => 0,
         Schema => 1,
-        Collation => 2,
+        Collation | ProceduralLanguage => 2,
         ShellType | Type | Domain => 3,
         Function | Aggregate => 4,
         Cast
@@ -177,7 +179,8 @@ fn priority(kind: ObjectKind) -> u8 {
         | ForeignDataWrapper
         | ForeignServer
         | UserMapping
-        | Transform => 5,
+        | Transform
+        | Conversion => 5,
         Sequence => 5,
         Table | ForeignTable => 6,
         TableAttach => 7,

@@ -29,6 +29,7 @@ mod foreign;
 mod functions;
 mod graph;
 mod indexes;
+mod languages;
 mod large_objects;
 mod namespaces;
 mod opclasses;
@@ -135,6 +136,7 @@ fn graph_of(ctx: &Ctx) -> (graph::Graph, Vec<(usize, TableCopy)>) {
     opclasses::add(ctx, &mut g);
     foreign::add(ctx, &mut g);
     transforms::add(ctx, &mut g);
+    languages::add(ctx, &mut g);
     sequences::add(ctx, &mut g);
     tables::add(ctx, &mut g);
     sequences::add_owned_by(ctx, &mut g);

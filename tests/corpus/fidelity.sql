@@ -292,3 +292,12 @@ CREATE TABLE public.hybrid (a int, b text) PARTITION BY LIST (a);
 CREATE TABLE public.hybrid_local PARTITION OF public.hybrid FOR VALUES IN (1);
 CREATE FOREIGN TABLE public.hybrid_remote PARTITION OF public.hybrid FOR VALUES IN (2) SERVER plain_server;
 INSERT INTO public.hybrid_local VALUES (1, 'here');
+
+-- A procedural language of its own (plpgsql's handler under another name)
+-- with a function in it, and a conversion.
+CREATE FUNCTION public.my_lang_handler() RETURNS language_handler LANGUAGE c
+    AS '$libdir/plpgsql', 'plpgsql_call_handler';
+CREATE TRUSTED LANGUAGE my_plpgsql HANDLER public.my_lang_handler;
+CREATE FUNCTION public.in_my_lang() RETURNS int LANGUAGE my_plpgsql AS $$ BEGIN RETURN 7; END $$;
+COMMENT ON LANGUAGE my_plpgsql IS 'plpgsql again';
+CREATE CONVERSION public.my_conv FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
