@@ -97,6 +97,7 @@ async fn cycle(
     let file = work.join("demo.pgsnap");
     let report = engine::backup(&BackupOptions {
         selection: Selection::default(),
+        globals: None,
         conn: cluster.params("demo"),
         output: Output::File(file.clone()),
         jobs,
@@ -127,6 +128,7 @@ async fn cycle(
 
     let r = engine::restore(&RestoreOptions {
         selection: Selection::default(),
+        globals: false,
         conn: cluster.params("demo_restored"),
         input: file,
         jobs,

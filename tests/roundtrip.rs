@@ -1,6 +1,7 @@
 //! Backup → verify → list → restore → compare, on the corpus and on edge cases.
 
 use crate::support::*;
+use pgsnap::cluster::compare;
 
 async fn roundtrip_corpus(corpus: &str, jobs: &str) {
     let src = TestDb::new("rt_src").await;
@@ -485,4 +486,88 @@ async fn large_objects_round_trip_with_owner_privileges_and_comments() {
     assert!(large_objects(&src, &tables_only).await.is_empty());
     let with = restore_copy(&src, &file, "tb", &["-t", "docs", "--large-objects"]);
     assert_eq!(large_objects(&src, &with).await, before);
+}
+
+#[tokio::test]
+async fn globals_bring_the_roles_to_another_cluster() {
+    let src = TestDb::new("globals").await;
+    let (owner, group) = (
+        format!("glob_owner_{}", src.name),
+        format!("glob group {}", src.name),
+    );
+    src.exec(&format!(
+        "CREATE ROLE \"{group}\" NOLOGIN; \
+         CREATE ROLE {owner} LOGIN CREATEDB CONNECTION LIMIT 5 PASSWORD 'pw-{owner}' IN ROLE \"{group}\"; \
+         ALTER ROLE {owner} SET work_mem = '9MB'; \
+         CREATE TABLE t (a int); ALTER TABLE t OWNER TO {owner}; \
+         GRANT SELECT ON t TO \"{group}\"; INSERT INTO t VALUES (1);"
+    ))
+    .await;
+    let dir = Scratch::new("globals");
+    let file = dir.path("g.pgsnap");
+    backup_ok(&src, &file, &["--globals", "--role-passwords"]);
+    let listing = String::from_utf8_lossy(&pgsnap(&["list", path_str(&file)]).stdout).to_string();
+    assert!(listing.contains("ROLE MEMBERSHIP"), "{listing}");
+
+    let mut other = private_cluster();
+    let conn = other.conninfo("copy");
+    ok(&pgsnap(&[
+        "restore",
+        "-d",
+        &conn,
+        "--create",
+        "--globals",
+        path_str(&file),
+    ]));
+    let role_sql = format!(
+        "SELECT r.rolname || ' ' || r.rolcanlogin || ' ' || r.rolcreatedb || ' ' || r.rolconnlimit || ' ' || \
+         coalesce(a.rolpassword, '') || ' ' || coalesce(array_to_string(s.setconfig, ','), '') || ' ' || \
+         (SELECT string_agg(g.rolname, ',') FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid \
+          WHERE m.member = r.oid) \
+         FROM pg_roles r JOIN pg_authid a ON a.oid = r.oid \
+         LEFT JOIN pg_db_role_setting s ON s.setrole = r.oid AND s.setdatabase = 0 \
+         WHERE r.rolname = '{owner}'"
+    );
+    let there = connect(&other, "copy").await;
+    let here = src.client().await;
+    let get = |rows: Vec<tokio_postgres::Row>| {
+        rows.iter()
+            .map(|r| r.get::<_, String>(0))
+            .collect::<Vec<_>>()
+    };
+    let expected = get(here.query(&role_sql, &[]).await.unwrap());
+    assert_eq!(expected.len(), 1, "{expected:?}");
+    assert_eq!(get(there.query(&role_sql, &[]).await.unwrap()), expected);
+    assert_eq!(
+        compare::schema_dump(&other, "copy").unwrap(),
+        compare::schema_dump(&src.cluster, &src.name).unwrap()
+    );
+    // A second restore finds the roles there and leaves them as they are.
+    there
+        .batch_execute(&format!("ALTER ROLE {owner} CONNECTION LIMIT 7"))
+        .await
+        .unwrap();
+    let conn2 = other.conninfo("copy2");
+    ok(&pgsnap(&[
+        "restore",
+        "-d",
+        &conn2,
+        "--create",
+        "--globals",
+        path_str(&file),
+    ]));
+    let limit = there
+        .query_one(
+            &format!("SELECT rolconnlimit FROM pg_roles WHERE rolname = '{owner}'"),
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(limit.get::<_, i32>(0), 7);
+    drop(there);
+    other.stop();
+    src.exec(&format!(
+        "DROP TABLE t; DROP ROLE {owner}; DROP ROLE \"{group}\";"
+    ))
+    .await;
 }

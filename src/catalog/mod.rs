@@ -37,6 +37,7 @@ mod operators;
 mod policies;
 mod publications;
 mod relations;
+mod roles;
 mod rules;
 mod sequences;
 mod statistics;
@@ -70,6 +71,7 @@ pub use operators::Operator;
 pub use policies::Policy;
 pub use publications::{Publication, PublicationSchema, PublicationTable};
 pub use relations::{Column, RelKind, Relation};
+pub use roles::{load as load_roles, Membership, Role};
 pub use rules::Rule;
 pub use sequences::{Sequence, SequenceOwner};
 pub use statistics::Statistics;
@@ -92,6 +94,10 @@ pub struct Catalog {
     pub server_version_num: i32,
     /// The database's own properties.
     pub database: Database,
+    /// Roles the database refers to and their memberships (`--globals`;
+    /// empty unless the backup asked for them, see [`load_roles`]).
+    pub roles: Vec<Role>,
+    pub memberships: Vec<Membership>,
     /// User schemas, `public` included (it is flagged, never created).
     pub namespaces: Vec<Namespace>,
     pub extensions: Vec<Extension>,
@@ -252,6 +258,8 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         languages::load(c(5)),
     )?;
     Ok(Catalog {
+        roles: Vec::new(),
+        memberships: Vec::new(),
         languages,
         foreign,
         transforms,

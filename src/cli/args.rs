@@ -101,6 +101,13 @@ pub struct BackupArgs {
     pub retention: RetentionFlags,
     #[command(flatten)]
     pub select: SelectFlags,
+    /// Also back up the roles the database refers to (attributes, memberships,
+    /// role settings), for `restore --globals`.
+    #[arg(long)]
+    pub globals: bool,
+    /// With --globals: include the roles' password hashes (needs a superuser).
+    #[arg(long = "role-passwords", requires = "globals")]
+    pub role_passwords: bool,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
@@ -131,6 +138,9 @@ pub struct RestoreArgs {
     pub single_transaction: bool,
     #[command(flatten)]
     pub select: SelectFlags,
+    /// Create the archive's roles (backup --globals) that the target cluster lacks.
+    #[arg(long)]
+    pub globals: bool,
     /// Restore only this section: pre-data, data or post-data (repeatable).
     #[arg(long = "section", value_name = "SECTION")]
     pub sections: Vec<String>,

@@ -123,6 +123,7 @@ fn backup_options(a: &BackupArgs) -> Result<BackupOptions, Error> {
             .map(parse_duration)
             .transpose()?,
         selection: selection(&a.select, &[])?,
+        globals: a.globals.then_some(a.role_passwords),
     })
 }
 
@@ -241,6 +242,7 @@ async fn restore(a: RestoreArgs) -> Result<(), Error> {
         settings: engine::restore_settings(&overrides),
         single_transaction: a.single_transaction,
         selection: selection(&a.select, &a.sections)?,
+        globals: a.globals,
     };
     let report = tokio::select! {
         r = engine::restore(&opts) => r?,

@@ -56,6 +56,9 @@ pub struct BackupOptions {
     pub lock_wait: Option<Duration>,
     /// Which objects and parts to back up (default: everything).
     pub selection: schema::Selection,
+    /// `--globals`: also the roles the database refers to; `Some(true)`
+    /// with their passwords (`--role-passwords`).
+    pub globals: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -272,6 +275,12 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         }
         Err(e) => return Err(e.into()),
     };
+    let mut catalog = catalog;
+    if let Some(passwords) = opts.globals {
+        let (roles, memberships) = crate::catalog::load_roles(&leader, passwords).await?;
+        catalog.roles = roles;
+        catalog.memberships = memberships;
+    }
     let mut plan = schema::build(&catalog)?;
     let not_backed_up = catalog.not_backed_up.clone();
     if !not_backed_up.is_empty() {

@@ -43,6 +43,8 @@ pub struct RestoreOptions {
     pub single_transaction: bool,
     /// Which entries of the archive to restore (default: all).
     pub selection: Selection,
+    /// `--globals`: create the archive's roles that the target cluster lacks.
+    pub globals: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -73,6 +75,7 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
     // The database's own properties go last, and only into a database this
     // restore created.
     let database_props = take_database_properties(&mut toc.entries);
+    let globals = take_globals(&mut toc.entries);
     reader.restrict(toc);
     let reader = Arc::new(reader);
     let toc = reader.toc();
@@ -82,6 +85,16 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
     }
     let client = opts.conn.connect("pgsnap restore").await?;
     session::setup_writer(&client).await?;
+    if opts.globals {
+        for entry in &globals {
+            run_entry(&client, entry).await?;
+        }
+    } else if !globals.is_empty() {
+        tracing::info!(
+            "the archive holds {} roles and memberships (--globals); restore them with --globals",
+            globals.len()
+        );
+    }
     if opts.single_transaction {
         if opts.jobs > 1 {
             tracing::info!("--single-transaction restores on one connection; -j is ignored");
@@ -194,6 +207,15 @@ async fn restore_serially(client: &Client, reader: &Arc<ArchiveReader>) -> Resul
         run_entry(client, entry).await?;
     }
     Ok(())
+}
+
+/// Removes the `ROLE` and `ROLE MEMBERSHIP` entries from `entries`.
+fn take_globals(entries: &mut Vec<SchemaEntry>) -> Vec<SchemaEntry> {
+    let (globals, rest): (Vec<SchemaEntry>, Vec<SchemaEntry>) = std::mem::take(entries)
+        .into_iter()
+        .partition(|e| matches!(e.kind, ObjectKind::Role | ObjectKind::RoleMembership));
+    *entries = rest;
+    globals
 }
 
 /// Removes the `DATABASE PROPERTIES` entries and those that belong to

@@ -148,6 +148,10 @@ pub enum ObjectKind {
     ProceduralLanguage,
     #[serde(rename = "CONVERSION")]
     Conversion,
+    #[serde(rename = "ROLE")]
+    Role,
+    #[serde(rename = "ROLE MEMBERSHIP")]
+    RoleMembership,
 }
 
 impl ObjectKind {
@@ -207,6 +211,8 @@ impl ObjectKind {
             ObjectKind::ForeignTable => "FOREIGN TABLE",
             ObjectKind::ProceduralLanguage => "PROCEDURAL LANGUAGE",
             ObjectKind::Conversion => "CONVERSION",
+            ObjectKind::Role => "ROLE",
+            ObjectKind::RoleMembership => "ROLE MEMBERSHIP",
         }
     }
 }

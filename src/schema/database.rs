@@ -58,7 +58,7 @@ fn split_list(value: &str) -> Vec<String> {
 }
 
 /// `SET name TO 'value'` for one `name=value` setting.
-fn set_clause(setting: &str) -> Option<String> {
+pub(super) fn set_clause(setting: &str) -> Option<String> {
     let (name, value) = setting.split_once('=')?;
     let value = if LIST_SETTINGS.contains(&name.to_ascii_lowercase().as_str()) {
         split_list(value)

@@ -131,7 +131,9 @@ fn section(kind: ObjectKind) -> Section {
         | Transform
         | ForeignTable
         | ProceduralLanguage
-        | Conversion => Section::PreData,
+        | Conversion
+        | Role
+        | RoleMembership => Section::PreData,
         TableData | SequenceSet | LargeObjectData => Section::Data,
         Index
         | IndexAttach
@@ -162,7 +164,7 @@ fn section(kind: ObjectKind) -> Section {
 fn priority(kind: ObjectKind) -> u8 {
     use ObjectKind::*;
     match kind {
-        Extension => 0,
+        Role | RoleMembership | Extension => 0,
         Schema => 1,
         Collation | ProceduralLanguage => 2,
         ShellType | Type | Domain => 3,

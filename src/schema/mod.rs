@@ -38,6 +38,7 @@ mod pattern;
 mod policies;
 mod publications;
 pub mod quote;
+mod roles;
 mod rules;
 mod select;
 mod sequences;
@@ -122,6 +123,7 @@ pub fn build(catalog: &Catalog) -> Result<SchemaPlan, SchemaError> {
 /// Every entry of `ctx`'s catalog, with its dependencies.
 fn graph_of(ctx: &Ctx) -> (graph::Graph, Vec<(usize, TableCopy)>) {
     let mut g = graph::Graph::default();
+    roles::add(ctx, &mut g);
     namespaces::add(ctx, &mut g);
     extensions::add(ctx, &mut g);
     collations::add(ctx, &mut g);
