@@ -571,3 +571,47 @@ async fn globals_bring_the_roles_to_another_cluster() {
     ))
     .await;
 }
+
+#[tokio::test]
+async fn objects_in_another_tablespace_stay_there() {
+    let src = TestDb::new("tblspc").await;
+    let location = Scratch::new("tblspc");
+    let dir = location.path("space");
+    std::fs::create_dir_all(&dir).unwrap();
+    let status = std::process::Command::new("chown")
+        .args(["postgres:", path_str(&dir)])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let space = format!("space_{}", src.name);
+    let admin = connect(&src.cluster, "postgres").await;
+    admin
+        .batch_execute(&format!(
+            "CREATE TABLESPACE {space} LOCATION '{}'",
+            path_str(&dir)
+        ))
+        .await
+        .unwrap();
+    src.exec(&format!(
+        "CREATE TABLE t (a int PRIMARY KEY USING INDEX TABLESPACE {space}, b text) TABLESPACE {space}; \
+         CREATE INDEX t_b ON t (b) TABLESPACE {space} WHERE b IS NOT NULL; \
+         INSERT INTO t VALUES (1, 'x'); \
+         CREATE MATERIALIZED VIEW mv TABLESPACE {space} AS SELECT a FROM t;"
+    ))
+    .await;
+    let scratch = Scratch::new("tblspc_archive");
+    let file = scratch.path("t.pgsnap");
+    backup_ok(&src, &file, &[]);
+    let copy = restore_copy(&src, &file, "copy", &["-j", "2"]);
+    assert_same(&src.cluster, &src.name, &copy).await;
+    for db in [copy.as_str(), src.name.as_str()] {
+        admin
+            .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
+            .await
+            .unwrap();
+    }
+    admin
+        .batch_execute(&format!("DROP TABLESPACE {space}"))
+        .await
+        .unwrap();
+}

@@ -23,6 +23,8 @@ pub struct Index {
     pub replica_identity: bool,
     /// Statistics targets set on index columns: (column number, target).
     pub stat_targets: Vec<(i16, i32)>,
+    /// The tablespace, when not the database's default.
+    pub tablespace: Option<String>,
 }
 
 pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Index>, CatalogError> {
@@ -36,7 +38,8 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Index>, 
                    0::pg_catalog.oid), \
           i.indisclustered, i.indisreplident, \
           ARRAY(SELECT a.attnum::int4 * 100000 + a.attstattarget::int4 FROM pg_catalog.pg_attribute a \
-                WHERE a.attrelid = i.indexrelid AND a.attstattarget::int4 >= 0 ORDER BY a.attnum) \
+                WHERE a.attrelid = i.indexrelid AND a.attstattarget::int4 >= 0 ORDER BY a.attnum), \
+          (SELECT t.spcname::text FROM pg_catalog.pg_tablespace t WHERE t.oid = ic.reltablespace) \
          FROM pg_catalog.pg_index i \
          JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace \
@@ -61,6 +64,7 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Index>, 
                     .into_iter()
                     .map(|v| ((v / 100_000) as i16, v % 100_000))
                     .collect(),
+                tablespace: get(r, WHAT, 10)?,
             })
         })
         .collect()

@@ -80,6 +80,8 @@ pub struct Relation {
     pub of_type: Option<String>,
     /// A foreign table's `SERVER name [OPTIONS (...)]` clause.
     pub foreign: Option<String>,
+    /// The tablespace, when not the database's default.
+    pub tablespace: Option<String>,
 }
 
 /// SQL: `' OPTIONS (k ''v'', ...)'` from a `name=value` array, or `''`.
@@ -116,7 +118,8 @@ pub(super) async fn load(
           CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END, \
           (SELECT 'SERVER ' || pg_catalog.quote_ident(s.srvname) || {ft_opts} \
              FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver \
-             WHERE ft.ftrelid = c.oid) \
+             WHERE ft.ftrelid = c.oid), \
+          (SELECT t.spcname::text FROM pg_catalog.pg_tablespace t WHERE t.oid = c.reltablespace) \
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam AND c.relkind IN ('r', 'm') \
          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE} AND {} \
@@ -155,6 +158,7 @@ pub(super) async fn load(
             access_method: get(r, WHAT, 15)?,
             of_type: get(r, WHAT, 16)?,
             foreign: get(r, WHAT, 17)?,
+            tablespace: get(r, WHAT, 18)?,
         });
     }
     // Both lists are in relation oid order: attach columns in one pass.

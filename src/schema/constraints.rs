@@ -29,10 +29,18 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         };
         let name = quote::qualified(&rel.schema, &rel.name);
         let only = if only { "ONLY " } else { "" };
-        let mut def = format!(
-            "ALTER TABLE {only}{name} ADD CONSTRAINT {} {};\n",
-            quote::ident(&c.name),
-            c.definition
+        let index_tablespace = ctx
+            .indexes
+            .get(&c.index)
+            .filter(|_| c.kind != ConstraintKind::ForeignKey)
+            .and_then(|i| i.tablespace.as_deref());
+        let mut def = super::in_tablespace(
+            index_tablespace,
+            format!(
+                "ALTER TABLE {only}{name} ADD CONSTRAINT {} {};\n",
+                quote::ident(&c.name),
+                c.definition
+            ),
         );
         if c.kind != ConstraintKind::ForeignKey {
             if let Some(idx) = ctx.indexes.get(&c.index) {

@@ -53,8 +53,11 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         };
         let table_name = quote::qualified(&rel.schema, &rel.name);
         let def = format!(
-            "{};\n{}",
-            idx.definition.trim_end(),
+            "{}{}",
+            super::in_tablespace(
+                idx.tablespace.as_deref(),
+                format!("{};\n", idx.definition.trim_end())
+            ),
             extras(idx, &table_name)
         );
         let node = Node::new(

@@ -327,6 +327,18 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// `sql` run with `default_tablespace` set to `tablespace` (as pg_dump
+/// does: the clause goes in different places in different statements).
+fn in_tablespace(tablespace: Option<&str>, sql: String) -> String {
+    match tablespace {
+        Some(t) => format!(
+            "SET default_tablespace = {};\n{sql}RESET default_tablespace;\n",
+            quote::ident(t)
+        ),
+        None => sql,
+    }
+}
+
 /// `ALTER <word> <name> OWNER TO <owner>;`
 fn owner_sql(word: &str, name: &str, owner: &str) -> String {
     format!("ALTER {word} {name} OWNER TO {};\n", quote::ident(owner))

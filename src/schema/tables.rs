@@ -23,7 +23,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
     let mut ids = Vec::with_capacity(tables.len());
     for rel in &tables {
         let name = quote::qualified(&rel.schema, &rel.name);
-        let def = create_table(ctx, rel, &name);
+        let def = super::in_tablespace(rel.tablespace.as_deref(), create_table(ctx, rel, &name));
         let (kind, word) = match rel.kind {
             RelKind::ForeignTable => (ObjectKind::ForeignTable, "FOREIGN TABLE"),
             _ => (ObjectKind::Table, "TABLE"),

@@ -98,6 +98,7 @@ fn catalog() -> Catalog {
             access_method: None,
             of_type: None,
             foreign: None,
+            tablespace: None,
         }],
         sequences: vec![Sequence {
             oid: SEQ,

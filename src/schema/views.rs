@@ -56,6 +56,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) -> Vec<(usize, usize)> {
                 def.push_str(&tables::column_settings(&name, col));
             }
         }
+        let def = super::in_tablespace(rel.tablespace.as_deref(), def);
         let drop = format!("DROP {word} IF EXISTS {name};\n");
         let id = g.add(
             Node::new(kind, Some(&rel.schema), &rel.name, Some(&rel.owner))
