@@ -340,16 +340,19 @@ async fn large_single_stream_tables_load_frozen() {
 }
 
 #[tokio::test]
-async fn objects_of_kinds_not_backed_up_are_named() {
+async fn subscriptions_are_dumped_or_named_as_not_backed_up() {
+    // Subscriptions are dumped for a role that may read their connection
+    // strings (a superuser); a backup by another role names them instead.
     let src = TestDb::new("unsupported").await;
-    src.exec(
-        "CREATE TABLE t (a int); \
+    let role = format!("unsup_{}", src.name);
+    src.exec(&format!(
+        "CREATE ROLE {role} LOGIN; CREATE TABLE t (a int); ALTER TABLE t OWNER TO {role}; \
          CREATE SUBSCRIPTION pgsnap_test_sub CONNECTION 'dbname=nowhere' PUBLICATION p \
-           WITH (connect = false, enabled = false, slot_name = NONE);",
-    )
+           WITH (connect = false, enabled = false, slot_name = NONE);"
+    ))
     .await;
     let dir = Scratch::new("unsupported");
-    let conn = src.conninfo();
+    let conn = format!("{} user={role}", src.conninfo());
     let out = pgsnap(&[
         "backup",
         "-d",
@@ -359,7 +362,9 @@ async fn objects_of_kinds_not_backed_up_are_named() {
         "--name",
         "u",
     ]);
-    src.exec("DROP SUBSCRIPTION pgsnap_test_sub").await;
+    let other = Scratch::new("unsupported_full");
+    let full = other.path("full.pgsnap");
+    let by_superuser = pgsnap(&["backup", "-d", &src.conninfo(), "-f", path_str(&full)]);
     ok(&out);
     let err = stderr(&out);
     assert!(err.contains("does not back up 1 object(s)"), "{err}");
@@ -376,6 +381,41 @@ async fn objects_of_kinds_not_backed_up_are_named() {
         serde_json::json!(["subscription pgsnap_test_sub"]),
         "{m}"
     );
+    // The superuser's backup holds it, disconnected, with its options.
+    ok(&by_superuser);
+    assert!(!stderr(&by_superuser).contains("does not back up"));
+    let target = src.sibling("sub");
+    ok(&pgsnap(&[
+        "restore",
+        "-d",
+        &src.cluster.conninfo(&target),
+        "--create",
+        path_str(&full),
+    ]));
+    let copy = connect(&src.cluster, &target).await;
+    let row = copy
+        .query_one(
+            "SELECT subconninfo || ' ' || array_to_string(subpublications, ',') || ' ' || subenabled \
+             || ' ' || coalesce(subslotname::text, 'none') FROM pg_subscription \
+             WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "dbname=nowhere p false none");
+    copy.batch_execute("DROP SUBSCRIPTION pgsnap_test_sub")
+        .await
+        .unwrap();
+    drop(copy);
+    let admin = connect(&src.cluster, "postgres").await;
+    admin
+        .batch_execute(&format!("DROP DATABASE {target} WITH (FORCE)"))
+        .await
+        .unwrap();
+    src.exec(&format!(
+        "DROP SUBSCRIPTION pgsnap_test_sub; DROP TABLE t; DROP ROLE {role};"
+    ))
+    .await;
 }
 
 /// The database-level properties of `db`, in a comparable form.

@@ -39,11 +39,12 @@ pub enum ObjClass {
     Transform,
     Language,
     Conversion,
+    Subscription,
 }
 
 impl ObjClass {
     /// The fixed OIDs of the catalogs themselves (`pg_class.oid` of `pg_namespace`, ...).
-    const CATALOGS: [(Oid, ObjClass); 29] = [
+    const CATALOGS: [(Oid, ObjClass); 30] = [
         (2615, ObjClass::Namespace),
         (1259, ObjClass::Relation),
         (1247, ObjClass::Type),
@@ -73,6 +74,7 @@ impl ObjClass {
         (3576, ObjClass::Transform),
         (2612, ObjClass::Language),
         (2607, ObjClass::Conversion),
+        (6100, ObjClass::Subscription),
     ];
 
     /// The class of catalog `oid`, if we model it.

@@ -41,6 +41,7 @@ mod roles;
 mod rules;
 mod sequences;
 mod statistics;
+mod subscriptions;
 mod text_search;
 mod transforms;
 mod triggers;
@@ -75,6 +76,7 @@ pub use roles::{load as load_roles, Membership, Role};
 pub use rules::Rule;
 pub use sequences::{Sequence, SequenceOwner};
 pub use statistics::Statistics;
+pub use subscriptions::Subscription;
 pub use text_search::{TextSearchKind, TextSearchObject};
 pub use transforms::Transform;
 pub use triggers::Trigger;
@@ -109,6 +111,7 @@ pub struct Catalog {
     /// Enums, domains and standalone composite types in user schemas.
     pub user_types: Vec<UserType>,
     pub functions: Vec<Function>,
+    pub subscriptions: Vec<Subscription>,
     /// Procedural languages and conversions.
     pub languages: Vec<LanguageOrConversion>,
     pub transforms: Vec<Transform>,
@@ -231,6 +234,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         foreign,
         transforms,
         languages,
+        subscriptions,
     ) = tokio::try_join!(
         extensions::load(c(0)),
         extensions::load_members(c(1)),
@@ -256,8 +260,10 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         foreign::load(c(3)),
         transforms::load(c(4)),
         languages::load(c(5)),
+        subscriptions::load(c(0)),
     )?;
     Ok(Catalog {
+        subscriptions,
         roles: Vec::new(),
         memberships: Vec::new(),
         languages,

@@ -8,7 +8,8 @@ use super::{get, query, CatalogError, FIRST_NORMAL_OID};
 const KINDS: &[(&str, &str)] = &[(
     "pg_subscription",
     "x.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d \
-     WHERE d.datname = pg_catalog.current_database())",
+     WHERE d.datname = pg_catalog.current_database()) \
+     AND NOT pg_catalog.has_column_privilege('pg_catalog.pg_subscription', 'subconninfo', 'SELECT')",
 )];
 
 /// `pg_describe_object` of every user object of a kind not backed up,

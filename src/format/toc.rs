@@ -152,6 +152,8 @@ pub enum ObjectKind {
     Role,
     #[serde(rename = "ROLE MEMBERSHIP")]
     RoleMembership,
+    #[serde(rename = "SUBSCRIPTION")]
+    Subscription,
 }
 
 impl ObjectKind {
@@ -213,6 +215,7 @@ impl ObjectKind {
             ObjectKind::Conversion => "CONVERSION",
             ObjectKind::Role => "ROLE",
             ObjectKind::RoleMembership => "ROLE MEMBERSHIP",
+            ObjectKind::Subscription => "SUBSCRIPTION",
         }
     }
 }

@@ -241,6 +241,11 @@ fn describe(ctx: &Ctx, lk: &Lookup, c: &Comment) -> Option<(String, String, Opti
                 Some((target, format!("LANGUAGE {}", l.name), None))
             }
         }
+        ObjClass::Subscription => {
+            let s = ctx.cat.subscriptions.iter().find(|s| s.oid == oid)?;
+            let target = format!("SUBSCRIPTION {}", quote::ident(&s.name));
+            Some((target, format!("SUBSCRIPTION {}", s.name), None))
+        }
         ObjClass::Cast => {
             let c = ctx.cat.casts.iter().find(|c| c.oid == oid)?;
             let target = format!("CAST ({} AS {})", c.source, c.target);

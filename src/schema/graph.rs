@@ -151,6 +151,7 @@ fn section(kind: ObjectKind) -> Section {
         | DefaultAcl
         | EventTrigger
         | DatabaseProperties
+        | Subscription
         | Publication
         | PublicationTable
         | PublicationSchema => Section::PostData,
@@ -200,7 +201,8 @@ fn priority(kind: ObjectKind) -> u8 {
         Rule => 18,
         Trigger => 19,
         FkConstraint => 20,
-        Policy | RowSecurity | Publication | PublicationTable | PublicationSchema => 21,
+        Policy | RowSecurity | Publication | PublicationTable | PublicationSchema
+        | Subscription => 21,
         RefreshMaterializedView => 22,
         Comment => 23,
         Acl => 24,

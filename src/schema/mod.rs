@@ -43,6 +43,7 @@ mod rules;
 mod select;
 mod sequences;
 mod statistics;
+mod subscriptions;
 mod tables;
 #[cfg(test)]
 mod tests;
@@ -150,6 +151,7 @@ fn graph_of(ctx: &Ctx) -> (graph::Graph, Vec<(usize, TableCopy)>) {
     rules::add(ctx, &mut g);
     policies::add(ctx, &mut g);
     publications::add(ctx, &mut g);
+    subscriptions::add(ctx, &mut g);
     let event_triggers = event_triggers::add(ctx, &mut g);
     let mut copies = data::add(ctx, &mut g);
     copies.extend(large_objects::add(ctx, &mut g));
