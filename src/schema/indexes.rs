@@ -99,7 +99,23 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         g.belong(id, child_node);
         attaches.entry(parent.oid).or_default().push((id, idx.oid));
     }
+    attach_bottom_up(g, &attaches);
     fks_after_attaches(ctx, g, &attaches);
+}
+
+/// Attaching the last partition's index makes a partitioned index valid,
+/// and then its parent index if that was waiting only for it; run
+/// concurrently, an attach one level up can miss the validation happening
+/// below and leave the top index invalid for good. So an index is attached
+/// to its parent only after every attach into it.
+fn attach_bottom_up(g: &mut Graph, attaches: &HashMap<Oid, Vec<(usize, Oid)>>) {
+    for entries in attaches.values() {
+        for &(attach, child) in entries {
+            for &(below, _) in attaches.get(&child).into_iter().flatten() {
+                g.depend(attach, below);
+            }
+        }
+    }
 }
 
 /// A partitioned table's unique index is valid, so usable by a foreign key,
