@@ -655,3 +655,73 @@ async fn objects_in_another_tablespace_stay_there() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn globals_create_a_missing_tablespace() {
+    let src = TestDb::new("glob_space").await;
+    let location = Scratch::new("glob_space");
+    let dir = location.path("space");
+    std::fs::create_dir_all(&dir).unwrap();
+    let status = std::process::Command::new("chown")
+        .args(["postgres:", path_str(&dir)])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let space = format!("gspace_{}", src.name);
+    let admin = connect(&src.cluster, "postgres").await;
+    admin
+        .batch_execute(&format!(
+            "CREATE TABLESPACE {space} LOCATION '{}' WITH (random_page_cost = 2)",
+            path_str(&dir)
+        ))
+        .await
+        .unwrap();
+    src.exec(&format!(
+        "CREATE TABLE spaced (a int) TABLESPACE {space}; INSERT INTO spaced VALUES (1);"
+    ))
+    .await;
+    let scratch = Scratch::new("glob_space_archive");
+    let file = scratch.path("s.pgsnap");
+    backup_ok(&src, &file, &["--globals"]);
+    // Free the directory, as if the archive went to another host.
+    src.exec("DROP TABLE spaced").await;
+    admin
+        .batch_execute(&format!("DROP TABLESPACE {space}"))
+        .await
+        .unwrap();
+
+    let mut other = private_cluster();
+    ok(&pgsnap(&[
+        "restore",
+        "-d",
+        &other.conninfo("copy"),
+        "--create",
+        "--globals",
+        path_str(&file),
+    ]));
+    let there = connect(&other, "copy").await;
+    let row = there
+        .query_one(
+            "SELECT t.spcname || ' ' || pg_tablespace_location(t.oid) || ' ' || \
+             array_to_string(t.spcoptions, ',') || ' ' || (SELECT count(*) FROM spaced) \
+             FROM pg_class c JOIN pg_tablespace t ON t.oid = c.reltablespace WHERE c.relname = 'spaced'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        row.get::<_, String>(0),
+        format!("{space} {} random_page_cost=2 1", path_str(&dir))
+    );
+    // Restored again, the tablespace is found and left alone.
+    ok(&pgsnap(&[
+        "restore",
+        "-d",
+        &other.conninfo("copy2"),
+        "--create",
+        "--globals",
+        path_str(&file),
+    ]));
+    drop(there);
+    other.stop();
+}

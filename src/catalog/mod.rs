@@ -72,7 +72,7 @@ pub use operators::Operator;
 pub use policies::Policy;
 pub use publications::{Publication, PublicationSchema, PublicationTable};
 pub use relations::{Column, RelKind, Relation};
-pub use roles::{load as load_roles, Membership, Role};
+pub use roles::{load as load_roles, load_tablespaces, Membership, Role, Tablespace};
 pub use rules::Rule;
 pub use sequences::{Sequence, SequenceOwner};
 pub use statistics::Statistics;
@@ -100,6 +100,8 @@ pub struct Catalog {
     /// empty unless the backup asked for them, see [`load_roles`]).
     pub roles: Vec<Role>,
     pub memberships: Vec<Membership>,
+    /// Tablespaces the database uses (`--globals`, like `roles`).
+    pub tablespaces: Vec<Tablespace>,
     /// User schemas, `public` included (it is flagged, never created).
     pub namespaces: Vec<Namespace>,
     pub extensions: Vec<Extension>,
@@ -266,6 +268,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         subscriptions,
         roles: Vec::new(),
         memberships: Vec::new(),
+        tablespaces: Vec::new(),
         languages,
         foreign,
         transforms,

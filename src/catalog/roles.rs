@@ -1,7 +1,8 @@
 //! Roles the database refers to (`--globals`): owners, grantees, policy
 //! roles, roles with settings in it, the database's owner, and every role
 //! those are members of, with their attributes and memberships. Passwords
-//! only when asked for (`pg_authid`, superuser only).
+//! only when asked for (`pg_authid`, superuser only). And the tablespaces
+//! its objects are in.
 
 use super::{get, query, CatalogError};
 
@@ -13,6 +14,44 @@ pub struct Role {
     pub attributes: Vec<String>,
     /// Role-wide settings (`name=value`), not per database.
     pub settings: Vec<String>,
+}
+
+/// A tablespace that objects of the database use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tablespace {
+    pub name: String,
+    pub owner: String,
+    pub location: String,
+    /// `spcoptions` as `name=value` strings.
+    pub options: Vec<String>,
+}
+
+/// Loads the tablespaces the current database's objects (or the database
+/// itself) are in, other than `pg_default` and `pg_global`.
+pub async fn load_tablespaces(
+    client: &tokio_postgres::Client,
+) -> Result<Vec<Tablespace>, CatalogError> {
+    const WHAT: &str = "tablespaces (--globals)";
+    let sql = "SELECT t.spcname::text, pg_catalog.pg_get_userbyid(t.spcowner)::text, \
+                pg_catalog.pg_tablespace_location(t.oid), COALESCE(t.spcoptions, '{}'::text[]) \
+               FROM pg_catalog.pg_tablespace t \
+               WHERE t.spcname NOT IN ('pg_default', 'pg_global') AND (t.oid IN \
+                 (SELECT c.reltablespace FROM pg_catalog.pg_class c) OR t.oid = \
+                 (SELECT d.dattablespace FROM pg_catalog.pg_database d \
+                  WHERE d.datname = pg_catalog.current_database())) \
+               ORDER BY 1";
+    query(client, WHAT, sql)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Tablespace {
+                name: get(r, WHAT, 0)?,
+                owner: get(r, WHAT, 1)?,
+                location: get(r, WHAT, 2)?,
+                options: get(r, WHAT, 3)?,
+            })
+        })
+        .collect()
 }
 
 /// `GRANT role TO member`.

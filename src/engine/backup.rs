@@ -280,6 +280,7 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         let (roles, memberships) = crate::catalog::load_roles(&leader, passwords).await?;
         catalog.roles = roles;
         catalog.memberships = memberships;
+        catalog.tablespaces = crate::catalog::load_tablespaces(&leader).await?;
     }
     let mut plan = schema::build(&catalog)?;
     let not_backed_up = catalog.not_backed_up.clone();

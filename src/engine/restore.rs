@@ -87,11 +87,24 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
     session::setup_writer(&client).await?;
     if opts.globals {
         for entry in &globals {
-            run_entry(&client, entry).await?;
+            if entry.kind != ObjectKind::Tablespace {
+                run_entry(&client, entry).await?;
+            } else if !tablespace_exists(&client, &entry.name).await? {
+                // One statement at a time: several in one query string make
+                // a transaction block, which CREATE TABLESPACE refuses.
+                for statement in entry.definition.split_inclusive(";\n") {
+                    run_sql(
+                        &client,
+                        statement,
+                        &format!("restore {}", entry_label(entry)),
+                    )
+                    .await?;
+                }
+            }
         }
     } else if !globals.is_empty() {
         tracing::info!(
-            "the archive holds {} roles and memberships (--globals); restore them with --globals",
+            "the archive holds {} roles, memberships and tablespaces (--globals); restore them with --globals",
             globals.len()
         );
     }
@@ -209,11 +222,26 @@ async fn restore_serially(client: &Client, reader: &Arc<ArchiveReader>) -> Resul
     Ok(())
 }
 
-/// Removes the `ROLE` and `ROLE MEMBERSHIP` entries from `entries`.
+async fn tablespace_exists(client: &Client, name: &str) -> Result<bool, Error> {
+    let rows = client
+        .query(
+            "SELECT 1 FROM pg_catalog.pg_tablespace WHERE spcname = $1",
+            &[&name],
+        )
+        .await
+        .map_err(|e| PgError::query("could not look up the tablespaces", &e))?;
+    Ok(!rows.is_empty())
+}
+
+/// Removes the `ROLE`, `ROLE MEMBERSHIP` and `TABLESPACE` entries from `entries`.
 fn take_globals(entries: &mut Vec<SchemaEntry>) -> Vec<SchemaEntry> {
-    let (globals, rest): (Vec<SchemaEntry>, Vec<SchemaEntry>) = std::mem::take(entries)
-        .into_iter()
-        .partition(|e| matches!(e.kind, ObjectKind::Role | ObjectKind::RoleMembership));
+    let (globals, rest): (Vec<SchemaEntry>, Vec<SchemaEntry>) =
+        std::mem::take(entries).into_iter().partition(|e| {
+            matches!(
+                e.kind,
+                ObjectKind::Role | ObjectKind::RoleMembership | ObjectKind::Tablespace
+            )
+        });
     *entries = rest;
     globals
 }

@@ -154,6 +154,8 @@ pub enum ObjectKind {
     RoleMembership,
     #[serde(rename = "SUBSCRIPTION")]
     Subscription,
+    #[serde(rename = "TABLESPACE")]
+    Tablespace,
 }
 
 impl ObjectKind {
@@ -216,6 +218,7 @@ impl ObjectKind {
             ObjectKind::Role => "ROLE",
             ObjectKind::RoleMembership => "ROLE MEMBERSHIP",
             ObjectKind::Subscription => "SUBSCRIPTION",
+            ObjectKind::Tablespace => "TABLESPACE",
         }
     }
 }

@@ -133,7 +133,8 @@ fn section(kind: ObjectKind) -> Section {
         | ProceduralLanguage
         | Conversion
         | Role
-        | RoleMembership => Section::PreData,
+        | RoleMembership
+        | Tablespace => Section::PreData,
         TableData | SequenceSet | LargeObjectData => Section::Data,
         Index
         | IndexAttach
@@ -165,7 +166,7 @@ fn section(kind: ObjectKind) -> Section {
 fn priority(kind: ObjectKind) -> u8 {
     use ObjectKind::*;
     match kind {
-        Role | RoleMembership | Extension => 0,
+        Role | RoleMembership | Tablespace | Extension => 0,
         Schema => 1,
         Collation | ProceduralLanguage => 2,
         ShellType | Type | Domain => 3,

@@ -1,6 +1,7 @@
 //! `--globals`: the roles a database refers to, created only where missing
-//! (a restore never changes a role that exists), and their memberships.
-//! Each entry is one `DO` block that checks first.
+//! (a restore never changes a role that exists), their memberships, and the
+//! tablespaces its objects are in. Role entries are `DO` blocks that check
+//! first; a tablespace entry is run by the restore only where it is missing.
 
 use std::collections::HashMap;
 
@@ -36,6 +37,28 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         let node =
             Node::new(ObjectKind::Role, None, &r.name, None).sql(do_block(&body), String::new());
         nodes.insert(r.name.as_str(), g.add(node));
+    }
+    for t in &ctx.cat.tablespaces {
+        // CREATE TABLESPACE cannot run in a DO block (nor any transaction):
+        // the restore runs it only when the tablespace is missing.
+        let name = quote::ident(&t.name);
+        let mut def = format!(
+            "CREATE TABLESPACE {name} OWNER {} LOCATION {};\n",
+            quote::ident(&t.owner),
+            quote::literal(&t.location)
+        );
+        if !t.options.is_empty() {
+            def.push_str(&format!(
+                "ALTER TABLESPACE {name} SET ({});\n",
+                super::with_options(t.options.iter())
+            ));
+        }
+        let node = Node::new(ObjectKind::Tablespace, None, &t.name, Some(&t.owner))
+            .sql(def, String::new());
+        let id = g.add(node);
+        if let Some(&owner) = nodes.get(t.owner.as_str()) {
+            g.depend(id, owner);
+        }
     }
     for m in &ctx.cat.memberships {
         let body = format!(
