@@ -199,7 +199,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         triggers,
         comments,
     ) = tokio::try_join!(
-        relations::load(c(0), c(5)),
+        relations::load(c(0), c(5), server_version_num),
         depends::load(c(1)),
         indexes::load(c(2)),
         constraints::load(c(3)),

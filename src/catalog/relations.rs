@@ -99,6 +99,7 @@ pub(super) fn fdw_options(col: &str) -> String {
 pub(super) async fn load(
     client: &tokio_postgres::Client,
     columns_client: &tokio_postgres::Client,
+    server_version_num: i32,
 ) -> Result<Vec<Relation>, CatalogError> {
     const WHAT: &str = "tables and views";
     let sql = format!(
@@ -116,9 +117,9 @@ pub(super) async fn load(
           c.relrowsecurity, c.relforcerowsecurity, c.relreplident::text, \
           NULLIF(am.amname::text, 'heap'), \
           CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END, \
-          (SELECT 'SERVER ' || pg_catalog.quote_ident(s.srvname) || {ft_opts} \
+          CASE WHEN c.relkind = 'f' THEN (SELECT 'SERVER ' || pg_catalog.quote_ident(s.srvname) || {ft_opts} \
              FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver \
-             WHERE ft.ftrelid = c.oid), \
+             WHERE ft.ftrelid = c.oid) END, \
           (SELECT t.spcname::text FROM pg_catalog.pg_tablespace t WHERE t.oid = c.reltablespace) \
          FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam AND c.relkind IN ('r', 'm') \
@@ -127,8 +128,10 @@ pub(super) async fn load(
         not_extension_member("pg_class", "c.oid"),
         ft_opts = fdw_options("ft.ftoptions"),
     );
-    let (rows, columns) =
-        tokio::try_join!(query(client, WHAT, &sql), load_columns(columns_client))?;
+    let (rows, columns) = tokio::try_join!(
+        query(client, WHAT, &sql),
+        load_columns(columns_client, server_version_num)
+    )?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let kind: String = get(r, WHAT, 4)?;
@@ -172,7 +175,10 @@ pub(super) async fn load(
     Ok(out)
 }
 
-async fn load_columns(client: &tokio_postgres::Client) -> Result<Vec<(Oid, Column)>, CatalogError> {
+async fn load_columns(
+    client: &tokio_postgres::Client,
+    server_version_num: i32,
+) -> Result<Vec<(Oid, Column)>, CatalogError> {
     const WHAT: &str = "columns";
     let sql = format!(
         "SELECT a.attrelid, a.attnum, a.attname::text, a.atttypid, \
@@ -182,9 +188,9 @@ async fn load_columns(client: &tokio_postgres::Client) -> Result<Vec<(Oid, Colum
           a.attidentity::text, a.attislocal, \
           NULLIF(COALESCE(a.attstattarget::int4, -1), -1), \
           CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, \
-          NULLIF(pg_catalog.to_jsonb(a.*) ->> 'attcompression', ''), \
+          {compression}, \
           COALESCE(a.attoptions, '{{}}'::text[]), \
-          NULLIF({col_opts}, '') \
+          CASE WHEN a.attfdwoptions IS NOT NULL THEN NULLIF({col_opts}, '') END \
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -195,6 +201,12 @@ async fn load_columns(client: &tokio_postgres::Client) -> Result<Vec<(Oid, Colum
          ORDER BY a.attrelid, a.attnum",
         collation_name("a.attcollation"),
         col_opts = fdw_options("a.attfdwoptions"),
+        // attcompression appeared in 14.
+        compression = if server_version_num >= 140_000 {
+            "NULLIF(a.attcompression::text, '')"
+        } else {
+            "NULL::text"
+        },
     );
     query(client, WHAT, &sql)
         .await?

@@ -100,6 +100,7 @@ pub(super) async fn load(
                  WHERE t.tokid = m.maptokentype), \
                 ARRAY_AGG(m.mapdict::pg_catalog.regdictionary::text ORDER BY m.mapseqno) \
                FROM pg_catalog.pg_ts_config_map m JOIN pg_catalog.pg_ts_config c ON c.oid = m.mapcfg \
+               WHERE m.mapcfg >= 16384 \
                GROUP BY m.mapcfg, c.cfgparser, m.maptokentype ORDER BY m.mapcfg, m.maptokentype";
     for r in query(client, MAPS, sql).await? {
         let cfg: Oid = get(&r, MAPS, 0)?;
