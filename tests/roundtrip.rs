@@ -616,13 +616,7 @@ async fn globals_bring_the_roles_to_another_cluster() {
 async fn objects_in_another_tablespace_stay_there() {
     let src = TestDb::new("tblspc").await;
     let location = Scratch::new("tblspc");
-    let dir = location.path("space");
-    std::fs::create_dir_all(&dir).unwrap();
-    let status = std::process::Command::new("chown")
-        .args(["postgres:", path_str(&dir)])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let dir = tablespace_dir(&location, "space");
     let space = format!("space_{}", src.name);
     let admin = connect(&src.cluster, "postgres").await;
     admin
@@ -660,13 +654,7 @@ async fn objects_in_another_tablespace_stay_there() {
 async fn globals_create_a_missing_tablespace() {
     let src = TestDb::new("glob_space").await;
     let location = Scratch::new("glob_space");
-    let dir = location.path("space");
-    std::fs::create_dir_all(&dir).unwrap();
-    let status = std::process::Command::new("chown")
-        .args(["postgres:", path_str(&dir)])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let dir = tablespace_dir(&location, "space");
     let space = format!("gspace_{}", src.name);
     let admin = connect(&src.cluster, "postgres").await;
     admin

@@ -1,7 +1,7 @@
 //! Aggregates (`pg_proc` with `prokind = 'a'`, and `pg_aggregate`):
 //! plain, moving-aggregate, ordered-set and hypothetical-set ones.
 
-use super::{get, not_extension_member, query, CatalogError, Oid, USER_NAMESPACE};
+use super::{get, not_extension_member, query, regproc_or_null, CatalogError, Oid, USER_NAMESPACE};
 
 /// One `CREATE AGGREGATE`; function and type names are as the server
 /// prints them with an empty `search_path` (qualified where needed).
@@ -21,8 +21,7 @@ pub struct Aggregate {
 
 pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Aggregate>, CatalogError> {
     const WHAT: &str = "aggregates";
-    let func =
-        |col: &str| format!("CASE WHEN a.{col} <> 0 THEN a.{col}::pg_catalog.regproc::text END");
+    let func = |col: &str| regproc_or_null(&format!("a.{col}"));
     let sql = format!(
         "SELECT p.oid, n.nspname::text, p.proname::text, pg_catalog.pg_get_userbyid(p.proowner)::text, \
           pg_catalog.pg_get_function_arguments(p.oid), pg_catalog.pg_get_function_identity_arguments(p.oid), \

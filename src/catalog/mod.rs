@@ -324,6 +324,12 @@ fn not_extension_member(catalog: &str, objid: &str) -> String {
     )
 }
 
+/// SQL expression: the function `col` names, as `regproc` prints it with an
+/// empty `search_path`, or NULL when `col` is 0.
+fn regproc_or_null(col: &str) -> String {
+    format!("CASE WHEN {col} <> 0 THEN {col}::pg_catalog.regproc::text END")
+}
+
 /// Runs one catalog query, naming `what` in the error if it fails.
 async fn query(
     client: &tokio_postgres::Client,

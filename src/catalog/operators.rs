@@ -1,7 +1,7 @@
 //! User operators (`pg_operator`; not the shells a commutator or negator
 //! leaves behind, which `CREATE OPERATOR` makes again).
 
-use super::{get, not_extension_member, query, CatalogError, Oid, USER_NAMESPACE};
+use super::{get, not_extension_member, query, regproc_or_null, CatalogError, Oid, USER_NAMESPACE};
 
 /// One `CREATE OPERATOR`; names as the server prints them with an empty
 /// `search_path`.
@@ -27,8 +27,7 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Operator
               WHERE o2.oid = o.{col})"
         )
     };
-    let func =
-        |col: &str| format!("CASE WHEN o.{col} <> 0 THEN o.{col}::pg_catalog.regproc::text END");
+    let func = |col: &str| regproc_or_null(&format!("o.{col}"));
     let sql = format!(
         "SELECT o.oid, n.nspname::text, o.oprname::text, pg_catalog.pg_get_userbyid(o.oprowner)::text, \
           CASE WHEN o.oprleft <> 0 THEN pg_catalog.format_type(o.oprleft, NULL) END, \

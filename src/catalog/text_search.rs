@@ -3,7 +3,7 @@
 //! `pg_ts_config_map`). Function and dictionary names are as the server
 //! prints them with an empty `search_path`.
 
-use super::{get, not_extension_member, query, CatalogError, Oid, USER_NAMESPACE};
+use super::{get, not_extension_member, query, regproc_or_null, CatalogError, Oid, USER_NAMESPACE};
 
 /// Which text search object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,10 +27,6 @@ pub struct TextSearchObject {
     pub owner: Option<String>,
     pub options: Vec<String>,
     pub mappings: Vec<(String, Vec<String>)>,
-}
-
-fn regproc(col: &str) -> String {
-    format!("CASE WHEN {col} <> 0 THEN {col}::pg_catalog.regproc::text END")
 }
 
 pub(super) async fn load(
@@ -64,13 +60,13 @@ pub(super) async fn load(
          FROM pg_catalog.pg_ts_config x JOIN pg_catalog.pg_namespace n ON n.oid = x.cfgnamespace \
          WHERE {USER_NAMESPACE} AND {m_cfg} \
          ORDER BY 1, 3, 4",
-        start = regproc("x.prsstart"),
-        token = regproc("x.prstoken"),
-        end = regproc("x.prsend"),
-        lex = regproc("x.prslextype"),
-        head = regproc("x.prsheadline"),
-        init = regproc("x.tmplinit"),
-        lexize = regproc("x.tmpllexize"),
+        start = regproc_or_null("x.prsstart"),
+        token = regproc_or_null("x.prstoken"),
+        end = regproc_or_null("x.prsend"),
+        lex = regproc_or_null("x.prslextype"),
+        head = regproc_or_null("x.prsheadline"),
+        init = regproc_or_null("x.tmplinit"),
+        lexize = regproc_or_null("x.tmpllexize"),
         m_prs = member("pg_ts_parser"),
         m_tmpl = member("pg_ts_template"),
         m_dict = member("pg_ts_dict"),

@@ -81,6 +81,22 @@ fn add_inherit(g: &mut Graph, rel: &Relation, parents: &[&Relation], child: usiz
             )
         })
         .collect();
+    add_join(g, rel, parents, def, child);
+}
+
+/// `ALTER TABLE ONLY parent ATTACH PARTITION child FOR VALUES ...`, after both.
+fn add_attach(g: &mut Graph, rel: &Relation, parent: &Relation, bound: &str, child: usize) {
+    let def = format!(
+        "ALTER TABLE ONLY {} ATTACH PARTITION {} {bound};\n",
+        quote::qualified(&parent.schema, &parent.name),
+        quote::qualified(&rel.schema, &rel.name)
+    );
+    add_join(g, rel, &[parent], def, child);
+}
+
+/// A `TABLE ATTACH` entry that joins table `rel` (entry `child`) to its
+/// `parents` with `def`, after all of them.
+fn add_join(g: &mut Graph, rel: &Relation, parents: &[&Relation], def: String, child: usize) {
     let node = Node::new(
         ObjectKind::TableAttach,
         Some(&rel.schema),
@@ -94,27 +110,6 @@ fn add_inherit(g: &mut Graph, rel: &Relation, parents: &[&Relation], child: usiz
         if let Some(n) = g.node_of(ObjRef::new(ObjClass::Relation, p.oid)) {
             g.depend(id, n);
         }
-    }
-}
-
-/// `ALTER TABLE ONLY parent ATTACH PARTITION child FOR VALUES ...`, after both.
-fn add_attach(g: &mut Graph, rel: &Relation, parent: &Relation, bound: &str, child: usize) {
-    let def = format!(
-        "ALTER TABLE ONLY {} ATTACH PARTITION {} {bound};\n",
-        quote::qualified(&parent.schema, &parent.name),
-        quote::qualified(&rel.schema, &rel.name)
-    );
-    let node = Node::new(
-        ObjectKind::TableAttach,
-        Some(&rel.schema),
-        &rel.name,
-        Some(&rel.owner),
-    )
-    .sql(def, String::new());
-    let id = g.add(node);
-    g.belong(id, child);
-    if let Some(p) = g.node_of(ObjRef::new(ObjClass::Relation, parent.oid)) {
-        g.depend(id, p);
     }
 }
 

@@ -248,6 +248,19 @@ pub fn assert_only_failed_record(dir: &Scratch) {
     );
 }
 
+/// An empty directory `name` in `scratch` that the server (the `postgres`
+/// OS user) owns, for a tablespace.
+pub fn tablespace_dir(scratch: &Scratch, name: &str) -> PathBuf {
+    let dir = scratch.path(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    let status = Command::new("chown")
+        .args(["postgres:", path_str(&dir)])
+        .status()
+        .unwrap();
+    assert!(status.success(), "chown {}", dir.display());
+    dir
+}
+
 /// `pgsnap backup -d SRC -f FILE EXTRA...`, which must succeed.
 pub fn backup_ok(src: &TestDb, file: &Path, extra: &[&str]) {
     let mut args = vec!["backup", "-d"];
