@@ -10,5 +10,6 @@ mod faults;
 mod ops;
 mod quoting;
 mod roundtrip;
+mod seclabels;
 mod select;
 mod tls;

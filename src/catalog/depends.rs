@@ -126,19 +126,15 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Depend>,
                ELSE {class} END"
         )
     };
-    let classes = "('pg_catalog.pg_namespace'::pg_catalog.regclass, 'pg_catalog.pg_class'::pg_catalog.regclass, \
-        'pg_catalog.pg_type'::pg_catalog.regclass, 'pg_catalog.pg_proc'::pg_catalog.regclass, \
-        'pg_catalog.pg_constraint'::pg_catalog.regclass, 'pg_catalog.pg_trigger'::pg_catalog.regclass, \
-        'pg_catalog.pg_attrdef'::pg_catalog.regclass, 'pg_catalog.pg_rewrite'::pg_catalog.regclass, \
-        'pg_catalog.pg_extension'::pg_catalog.regclass, 'pg_catalog.pg_policy'::pg_catalog.regclass, \
-        'pg_catalog.pg_event_trigger'::pg_catalog.regclass, \
-        'pg_catalog.pg_statistic_ext'::pg_catalog.regclass, 'pg_catalog.pg_collation'::pg_catalog.regclass, \
-        'pg_catalog.pg_cast'::pg_catalog.regclass, 'pg_catalog.pg_am'::pg_catalog.regclass, \
-        'pg_catalog.pg_operator'::pg_catalog.regclass, 'pg_catalog.pg_ts_parser'::pg_catalog.regclass, \
-        'pg_catalog.pg_ts_template'::pg_catalog.regclass, 'pg_catalog.pg_ts_dict'::pg_catalog.regclass, \
-        'pg_catalog.pg_ts_config'::pg_catalog.regclass, 'pg_catalog.pg_opfamily'::pg_catalog.regclass, \
-        'pg_catalog.pg_opclass'::pg_catalog.regclass, 'pg_catalog.pg_transform'::pg_catalog.regclass, \
-        'pg_catalog.pg_language'::pg_catalog.regclass, 'pg_catalog.pg_conversion'::pg_catalog.regclass)";
+    // Every catalog we model, plus pg_attrdef (resolved to its relation above).
+    let classes = format!(
+        "({}, 'pg_catalog.pg_attrdef'::pg_catalog.regclass)",
+        ObjClass::CATALOGS
+            .iter()
+            .map(|(oid, _)| oid.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let sql = format!(
         "SELECT DISTINCT {}, {}, d.deptype = 'a' \
          FROM pg_catalog.pg_depend d \

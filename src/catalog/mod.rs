@@ -54,7 +54,7 @@ pub use aggregates::Aggregate;
 pub use base_types::BaseType;
 pub use casts::Cast;
 pub use collations::Collation;
-pub use comments::Comment;
+pub use comments::{Comment, SecurityLabel};
 pub use constraints::{Constraint, ConstraintKind};
 pub use database::Database;
 pub use depends::{Depend, ObjClass, ObjRef};
@@ -141,6 +141,7 @@ pub struct Catalog {
     /// User triggers (no internal ones, no clones on partitions).
     pub triggers: Vec<Trigger>,
     pub comments: Vec<Comment>,
+    pub security_labels: Vec<SecurityLabel>,
     /// Rewrite rules that are not a view's definition.
     pub rules: Vec<Rule>,
     pub policies: Vec<Policy>,
@@ -237,6 +238,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         transforms,
         languages,
         subscriptions,
+        security_labels,
     ) = tokio::try_join!(
         extensions::load(c(0)),
         extensions::load_members(c(1)),
@@ -263,6 +265,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         transforms::load(c(4)),
         languages::load(c(5)),
         subscriptions::load(c(0)),
+        comments::load_labels(c(1)),
     )?;
     Ok(Catalog {
         subscriptions,
@@ -308,6 +311,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         indexes,
         triggers,
         comments,
+        security_labels,
         depends,
     })
 }

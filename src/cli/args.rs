@@ -188,6 +188,9 @@ pub struct SelectFlags {
     /// No COMMENT ON.
     #[arg(long = "no-comments")]
     pub no_comments: bool,
+    /// No SECURITY LABEL.
+    #[arg(long = "no-security-labels")]
+    pub no_security_labels: bool,
     /// Large objects also with -n/-t (they come with a whole database by default).
     #[arg(short = 'b', long = "large-objects", visible_alias = "blobs")]
     pub large_objects: bool,

@@ -163,6 +163,7 @@ fn selection(f: &SelectFlags, sections: &[String]) -> Result<Selection, Error> {
         no_owner: f.no_owner,
         no_acl: f.no_acl,
         no_comments: f.no_comments,
+        no_security_labels: f.no_security_labels,
         large_objects: match (f.large_objects, f.no_large_objects) {
             (true, _) => Some(true),
             (_, true) => Some(false),

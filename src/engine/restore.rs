@@ -302,10 +302,18 @@ async fn run_entry(client: &Client, entry: &SchemaEntry) -> Result<(), Error> {
                 tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
             }
             Err(e) => {
-                return Err(Error::from(PgError::query(
+                let err = Error::from(PgError::query(
                     &format!("restore failed at {}", entry_label(entry)),
                     &e,
-                )))
+                ));
+                return Err(if entry.kind == ObjectKind::SecurityLabel {
+                    err.note(
+                        "the target server needs the archive's label provider loaded \
+                         (shared_preload_libraries); or restore with --no-security-labels",
+                    )
+                } else {
+                    err
+                });
             }
         }
     }

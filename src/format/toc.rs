@@ -84,6 +84,8 @@ pub enum ObjectKind {
     Rule,
     #[serde(rename = "COMMENT")]
     Comment,
+    #[serde(rename = "SECURITY LABEL")]
+    SecurityLabel,
     #[serde(rename = "ACL")]
     Acl,
     #[serde(rename = "MATERIALIZED VIEW DATA")]
@@ -183,6 +185,7 @@ impl ObjectKind {
             ObjectKind::Trigger => "TRIGGER",
             ObjectKind::Rule => "RULE",
             ObjectKind::Comment => "COMMENT",
+            ObjectKind::SecurityLabel => "SECURITY LABEL",
             ObjectKind::Acl => "ACL",
             ObjectKind::RefreshMaterializedView => "MATERIALIZED VIEW DATA",
             ObjectKind::Collation => "COLLATION",

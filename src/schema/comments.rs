@@ -1,14 +1,13 @@
-//! `COMMENT ON` entries: one per comment on a dumped object, in the object's
-//! section and sorted right after it.
+//! `COMMENT ON` and `SECURITY LABEL` entries: one per comment or label on a
+//! dumped object, in the object's section and sorted right after it.
 
 use std::collections::HashMap;
 
 use super::graph::{Graph, Node};
 use super::{aggregates, functions, operators, quote, text_search, Ctx};
 use crate::catalog::{
-    Aggregate, Collation, Comment, Constraint, EventTrigger, Extension, Function, Namespace,
-    ObjClass, ObjRef, Oid, Policy, RelKind, Rule, Sequence, Statistics, Trigger, UserType,
-    UserTypeKind,
+    Aggregate, Collation, Constraint, EventTrigger, Extension, Function, Namespace, ObjClass,
+    ObjRef, Oid, Policy, RelKind, Rule, Sequence, Statistics, Trigger, UserType, UserTypeKind,
 };
 
 /// The catalog objects a comment can name, by oid.
@@ -61,44 +60,77 @@ use crate::format::toc::ObjectKind;
 pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
     let lk = Lookup::new(ctx);
     for c in &ctx.cat.comments {
-        let Some((target, tag, schema)) = describe(ctx, &lk, c) else {
-            continue;
+        let sql = |target: &str| format!("COMMENT ON {target} IS {};\n", quote::literal(&c.text));
+        add_one(ctx, g, &lk, ObjectKind::Comment, c.obj, c.column, &sql);
+    }
+    for l in &ctx.cat.security_labels {
+        let sql = |target: &str| {
+            format!(
+                "SECURITY LABEL FOR {} ON {target} IS {};\n",
+                quote::ident(&l.provider),
+                quote::literal(&l.label)
+            )
         };
-        // A column comment hangs on its relation's (or composite type's) entry.
-        let obj = if c.column != 0 {
-            ObjRef::new(ObjClass::Relation, c.obj.oid)
-        } else {
-            c.obj
-        };
-        let Some(object) = g.node_of(obj) else {
-            continue;
-        };
-        let def = format!("COMMENT ON {target} IS {};\n", quote::literal(&c.text));
-        let owner = g.nodes[object].owner.clone();
-        let node = Node::new(
-            ObjectKind::Comment,
-            schema.as_deref(),
-            &tag,
-            owner.as_deref(),
-        )
-        // The object's own comment first, then its columns' in order.
-        .attached_to(&g.nodes[object], format!("{:05}", c.column))
-        .sql(def, String::new());
-        let id = g.add(node);
-        g.belong(id, object);
+        add_one(
+            ctx,
+            g,
+            &lk,
+            ObjectKind::SecurityLabel,
+            l.obj,
+            l.column,
+            &sql,
+        );
     }
 }
 
-/// What to write after `COMMENT ON`, the entry's tag and its schema.
-fn describe(ctx: &Ctx, lk: &Lookup, c: &Comment) -> Option<(String, String, Option<String>)> {
-    let oid = c.obj.oid;
-    match c.obj.class {
+/// Adds the entry of one comment or label on `obj` (column `column`, or 0),
+/// whose statement `sql` builds from the object's name.
+fn add_one(
+    ctx: &Ctx,
+    g: &mut Graph,
+    lk: &Lookup,
+    kind: ObjectKind,
+    obj: ObjRef,
+    column: i32,
+    sql: &dyn Fn(&str) -> String,
+) {
+    let Some((target, tag, schema)) = describe(ctx, lk, obj, column) else {
+        return;
+    };
+    // A column's comment or label hangs on its relation's (or composite type's) entry.
+    let on = if column != 0 {
+        ObjRef::new(ObjClass::Relation, obj.oid)
+    } else {
+        obj
+    };
+    let Some(object) = g.node_of(on) else {
+        return;
+    };
+    let owner = g.nodes[object].owner.clone();
+    let node = Node::new(kind, schema.as_deref(), &tag, owner.as_deref())
+        // The object's own first, then its columns' in order.
+        .attached_to(&g.nodes[object], format!("{:05}", column))
+        .sql(sql(&target), String::new());
+    let id = g.add(node);
+    g.belong(id, object);
+}
+
+/// How a statement names the object (`COMMENT ON` and `SECURITY LABEL ...
+/// ON` take the same form), the entry's tag and its schema.
+fn describe(
+    ctx: &Ctx,
+    lk: &Lookup,
+    obj: ObjRef,
+    column: i32,
+) -> Option<(String, String, Option<String>)> {
+    let oid = obj.oid;
+    match obj.class {
         ObjClass::Namespace => {
             let ns = lk.namespaces.get(&oid).filter(|n| !n.is_public())?;
             let target = format!("SCHEMA {}", quote::ident(&ns.name));
             Some((target, format!("SCHEMA {}", ns.name), None))
         }
-        ObjClass::Relation => describe_relation(ctx, lk, c),
+        ObjClass::Relation => describe_relation(ctx, lk, oid, column),
         ObjClass::Type if !lk.types.contains_key(&oid) => {
             let t = ctx.cat.base_types.iter().find(|t| t.oid == oid)?;
             in_schema("TYPE", &t.schema, &t.name)
@@ -297,9 +329,9 @@ fn in_schema(word: &str, schema: &str, name: &str) -> Option<(String, String, Op
 fn describe_relation(
     ctx: &Ctx,
     lk: &Lookup,
-    c: &Comment,
+    oid: Oid,
+    column: i32,
 ) -> Option<(String, String, Option<String>)> {
-    let oid = c.obj.oid;
     let (word, schema, name, columns): (&str, &String, &String, Vec<(i16, &String)>) =
         if let Some(rel) = ctx.rels.get(&oid) {
             let word = match rel.kind {
@@ -331,7 +363,7 @@ fn describe_relation(
             )
         };
     let qualified = quote::qualified(schema, name);
-    if c.column == 0 {
+    if column == 0 {
         if word == "TYPE" {
             return None; // a comment on a composite type is on its pg_type row
         }
@@ -341,9 +373,7 @@ fn describe_relation(
             Some(schema.clone()),
         ));
     }
-    let (_, col) = columns
-        .iter()
-        .find(|(num, _)| i32::from(*num) == c.column)?;
+    let (_, col) = columns.iter().find(|(num, _)| i32::from(*num) == column)?;
     let target = format!("COLUMN {qualified}.{}", quote::ident(col));
     Some((target, format!("COLUMN {name}.{col}"), Some(schema.clone())))
 }

@@ -125,6 +125,18 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         let id = g.add(node);
         g.belong(id, props);
     }
+    for (provider, label) in &db.security_labels {
+        let sql = on_current(&format!(
+            "SECURITY LABEL FOR {} ON DATABASE {DB} IS {}",
+            quote::ident(provider),
+            quote::literal(label)
+        ));
+        let node = Node::new(ObjectKind::SecurityLabel, None, "DATABASE", Some(&db.owner))
+            .attached_to(&g.nodes[props], String::new())
+            .sql(sql, String::new());
+        let id = g.add(node);
+        g.belong(id, props);
+    }
     if let Some(items) = &db.acl {
         let grants = acl::commands(
             "",

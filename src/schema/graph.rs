@@ -148,6 +148,7 @@ fn section(kind: ObjectKind) -> Section {
         | RowSecurity
         | RefreshMaterializedView
         | Comment
+        | SecurityLabel
         | Acl
         | DefaultAcl
         | EventTrigger
@@ -205,7 +206,7 @@ fn priority(kind: ObjectKind) -> u8 {
         Policy | RowSecurity | Publication | PublicationTable | PublicationSchema
         | Subscription => 21,
         RefreshMaterializedView => 22,
-        Comment => 23,
+        Comment | SecurityLabel => 23,
         Acl => 24,
         DefaultAcl => 25,
         EventTrigger => 26,
@@ -230,7 +231,8 @@ impl Graph {
     /// schema is dumped; later entries reach the schema through their object.
     pub fn add(&mut self, mut node: Node) -> usize {
         let id = self.nodes.len();
-        let in_schema = node.section == Section::PreData && node.kind != ObjectKind::Comment;
+        let in_schema = node.section == Section::PreData
+            && !matches!(node.kind, ObjectKind::Comment | ObjectKind::SecurityLabel);
         if node.kind == ObjectKind::Schema {
             self.schemas.insert(node.name.clone(), id);
         } else if let Some(&s) = node

@@ -175,7 +175,7 @@ fn postponable(kind: ObjectKind) -> bool {
     use ObjectKind::*;
     matches!(
         kind,
-        View | MaterializedView | Function | Aggregate | Comment | Acl | Default
+        View | MaterializedView | Function | Aggregate | Comment | SecurityLabel | Acl | Default
     )
 }
 

@@ -43,6 +43,8 @@ pub struct Selection {
     pub no_acl: bool,
     /// `--no-comments`.
     pub no_comments: bool,
+    /// `--no-security-labels`.
+    pub no_security_labels: bool,
     /// `--large-objects` (`Some(true)`: also with `-n`/`-t`) or
     /// `--no-large-objects` (`Some(false)`); by default large objects go
     /// with a whole-database selection only.
@@ -91,6 +93,7 @@ impl Selection {
             && !self.no_owner
             && !self.no_acl
             && !self.no_comments
+            && !self.no_security_labels
             && self.large_objects != Some(false)
     }
 
@@ -204,6 +207,7 @@ impl Selection {
         }
         match e.kind {
             ObjectKind::Comment => !self.no_comments,
+            ObjectKind::SecurityLabel => !self.no_security_labels,
             ObjectKind::Acl | ObjectKind::DefaultAcl => !self.no_acl,
             ObjectKind::TableData => {
                 let table = e.belongs_to.and_then(|b| by_id.get(&b));
