@@ -218,3 +218,37 @@ async fn a_pattern_that_matches_nothing_fails_loudly() {
     let out = pgsnap(&["backup", "-d", &conn, "-f", path_str(&file), "-s", "-a"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// pg_restore's `--clean --if-exists` and `-e`: a second restore over a copy
+/// that lost a table and gained rows puts it back exactly, and `-e` stops at
+/// the first error with exit 1 (which pgsnap always does).
+#[tokio::test]
+async fn clean_if_exists_and_exit_on_error_as_pg_restore_takes_them() {
+    let src = TestDb::new("sel_clean").await;
+    src.exec(CORPUS).await;
+    let dir = Scratch::new("sel_clean");
+    let file = dir.path("all.pgsnap");
+    backup_ok(&src, &file, &[]);
+    let target = restore_copy(&src, &file, "copy", &[]);
+    let conn = src.cluster.conninfo(&target);
+    let copy = connect(&src.cluster, &target).await;
+    copy.batch_execute(
+        "DROP TABLE app.order_items CASCADE; UPDATE app.users SET nickname = 'changed'",
+    )
+    .await
+    .unwrap();
+    drop(copy);
+    ok(&pgsnap(&[
+        "restore",
+        "-d",
+        &conn,
+        "--clean",
+        "--if-exists",
+        "-e",
+        path_str(&file),
+    ]));
+    assert_same(&src.cluster, &src.name, &target).await;
+    let out = pgsnap(&["restore", "-d", &conn, "--exit-on-error", path_str(&file)]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(stderr(&out).contains("is not empty"), "{}", stderr(&out));
+}
