@@ -4,7 +4,18 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() {
-    let cli = pgsnap::cli::Cli::parse();
+    let cli = match pgsnap::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // A monitoring plugin's usage error is UNKNOWN (3), not CRITICAL (2).
+            let health = std::env::args().nth(1).as_deref() == Some("health");
+            let _ = e.print();
+            std::process::exit(match e.exit_code() {
+                2 if health => 3,
+                code => code,
+            });
+        }
+    };
     // The demo prints its own report; engine logs only with -v.
     let demo = matches!(cli.command, pgsnap::cli::Command::Demo(_));
     let default = match (cli.quiet, cli.verbose) {

@@ -243,3 +243,208 @@ async fn backup_with_prune_keeps_the_last_two() {
     ok(&out);
     assert_eq!(dir.files().len(), 2, "{:?}", dir.files());
 }
+
+/// Moves a named backup's recorded start `hours` into the past.
+fn age_backup(dir: &Scratch, archive: &str, hours: u64) {
+    let path = dir.path(&format!("{archive}.json"));
+    let mut m = json(&std::fs::read(&path).unwrap());
+    let then = std::time::SystemTime::now() - std::time::Duration::from_secs(hours * 3600);
+    m["started_at"] = Value::String(pgsnap::ops::time::rfc3339(then));
+    std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+}
+
+fn health(d: &str, extra: &[&str]) -> (i32, String) {
+    let mut args = vec!["health", "--dir", d];
+    args.extend_from_slice(extra);
+    let out = pgsnap(&args);
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// Parses a Prometheus textfile with the reference Python client's parser
+/// (installed by `.ci/setup`) and returns `name{labels} value` lines.
+fn prometheus_samples(path: &std::path::Path) -> String {
+    let script = "import sys\n\
+        from prometheus_client.parser import text_string_to_metric_families\n\
+        for fam in text_string_to_metric_families(open(sys.argv[1]).read()):\n\
+        \x20   for s in fam.samples:\n\
+        \x20       print(s.name, ','.join(f'{k}={v}' for k, v in sorted(s.labels.items())), float(s.value))\n";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, path_str(path)])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "the Prometheus parser rejected {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn health_judges_age_size_integrity_disk_and_failures() {
+    let db = small_db("opshealth").await;
+    let dir = Scratch::new("opshealth");
+    let d = path_str(&dir.0).to_string();
+
+    let (code, text) = health(&d, &[]);
+    assert_eq!(code, 2, "an empty directory: {text}");
+    assert!(
+        text.starts_with("PGSNAP CRITICAL - no successful backup"),
+        "{text}"
+    );
+
+    ok(&named_backup(&db, &dir, "a", &[]));
+    age_backup(&dir, &file_with_prefix(&dir, "a_", ".pgsnap"), 48);
+    ok(&named_backup(&db, &dir, "b", &[]));
+    age_backup(&dir, &file_with_prefix(&dir, "b_", ".pgsnap"), 24);
+    ok(&named_backup(&db, &dir, "c", &[]));
+    let prom = dir.path("metrics/pgsnap.prom");
+    std::fs::create_dir_all(prom.parent().unwrap()).unwrap();
+    let (code, text) = health(&d, &["--min-backups", "3", "--prometheus", path_str(&prom)]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.starts_with("PGSNAP OK - latest backup c_"), "{text}");
+    assert!(text.contains("SHA-256 matches the metadata"), "{text}");
+    let samples = prometheus_samples(&prom);
+    assert!(
+        samples.contains(&format!("pgsnap_health_status dir={d} 0.0")),
+        "{samples}"
+    );
+    assert!(
+        samples.contains(&format!("pgsnap_backups dir={d} 3.0")),
+        "{samples}"
+    );
+    assert!(
+        samples.contains("pgsnap_last_success_timestamp_seconds"),
+        "{samples}"
+    );
+    assert!(samples.contains(&format!("pgsnap_check_status check=integrity,dir={d} 0.0")));
+
+    // Too few backups kept.
+    let (code, text) = health(&d, &["--min-backups", "5"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("3 backups, fewer than the minimum of 5"),
+        "{text}"
+    );
+
+    // A full disk, simulated by demanding more free space than any volume has.
+    let (code, text) = health(&d, &["--disk-warning", "100", "--disk-critical", "99.999"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("[CRITICAL] disk:") && text.contains("critical below 99.999%"),
+        "{text}"
+    );
+    let (code, _) = health(&d, &["--disk-warning", "100", "--disk-critical", "0"]);
+    assert_eq!(code, 1);
+    let (code, text) = health(&d, &["--disk-warning", "5", "--disk-critical", "10"]);
+    assert_eq!(code, 3, "contradicting thresholds are UNKNOWN: {text}");
+
+    // The thresholds also come from the environment; flags win.
+    let env = pgsnap_env(
+        &["health", "--dir", &d],
+        &[
+            ("PGSNAP_DISK_WARNING", "100"),
+            ("PGSNAP_DISK_CRITICAL", "0"),
+        ],
+    );
+    assert_eq!(env.status.code(), Some(1));
+
+    // A stale latest backup: warning after --age-warning, critical after --age-critical.
+    let b = file_with_prefix(&dir, "b_", ".pgsnap");
+    let c = file_with_prefix(&dir, "c_", ".pgsnap");
+    age_backup(&dir, &b, 40);
+    age_backup(&dir, &c, 30);
+    let (code, text) = health(&d, &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("(warning after 1d 2h)"), "{text}");
+    let (code, _) = health(&d, &["--age-warning", "1d", "--age-critical", "28h"]);
+    assert_eq!(code, 2);
+    age_backup(&dir, &b, 24);
+    age_backup(&dir, &c, 1);
+
+    // A failed run after the latest success.
+    let failed = pgsnap(&[
+        "backup",
+        "-d",
+        &db.cluster.conninfo("no_such_database_here"),
+        "--dir",
+        &d,
+        "--name",
+        "z",
+    ]);
+    assert_eq!(failed.status.code(), Some(2));
+    let (code, text) = health(&d, &["--json"]);
+    assert_eq!(code, 1);
+    let v = json(text.as_bytes());
+    assert_eq!(v["status"], "WARNING");
+    assert_eq!(v["failed_since_success"], 1);
+    let errors = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "errors")
+        .unwrap();
+    assert!(
+        errors["summary"]
+            .as_str()
+            .unwrap()
+            .contains("no_such_database_here"),
+        "{errors}"
+    );
+    for f in dir.files() {
+        if f.starts_with("z_") {
+            std::fs::remove_file(dir.path(&f)).unwrap();
+        }
+    }
+
+    // A shrunken backup: most rows gone.
+    db.exec("DELETE FROM items WHERE id > 10").await;
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ok(&named_backup(&db, &dir, "d", &[]));
+    let (code, text) = health(&d, &[]);
+    assert_eq!(code, 1, "{text}");
+    assert!(
+        text.contains("[WARNING] size:") && text.contains("smaller than the median"),
+        "{text}"
+    );
+    let (code, _) = health(&d, &["--size-change", "99"]);
+    assert_eq!(code, 0);
+
+    // A corrupted latest archive: a flipped byte inside a frame. --quick reads
+    // only the trailer and TOC, so it passes; the full check does not.
+    let latest = dir.path(&file_with_prefix(&dir, "d_", ".pgsnap"));
+    let at = {
+        let reader = pgsnap::archive::ArchiveReader::open(&latest).unwrap();
+        let s = reader.toc().streams.iter().find(|s| !s.frames.is_empty());
+        let f = &s.expect("a stream with rows").frames[0];
+        (f.offset + 32 + u64::from(f.stored_len) / 2) as usize
+    };
+    let mut bytes = std::fs::read(&latest).unwrap();
+    bytes[at] ^= 0x55;
+    std::fs::write(&latest, &bytes).unwrap();
+    let (code, text) = health(&d, &["--size-change", "99", "--quick"]);
+    assert_eq!(code, 0, "{text}");
+    let (code, text) = health(
+        &d,
+        &["--size-change", "99", "--prometheus", path_str(&prom)],
+    );
+    assert_eq!(code, 2, "{text}");
+    assert!(
+        text.contains("[CRITICAL] integrity: latest archive d_"),
+        "{text}"
+    );
+    let samples = prometheus_samples(&prom);
+    assert!(
+        samples.contains(&format!("pgsnap_health_status dir={d} 2.0")),
+        "{samples}"
+    );
+
+    // A truncated latest archive fails even the quick check.
+    std::fs::write(&latest, &bytes[..bytes.len() - 10]).unwrap();
+    let (code, text) = health(&d, &["--size-change", "99", "--quick"]);
+    assert_eq!(code, 2, "{text}");
+}

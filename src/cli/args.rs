@@ -36,6 +36,9 @@ pub enum Command {
     Backups(BackupsArgs),
     /// Delete old backups from a directory by retention rules.
     Prune(PruneArgs),
+    /// Judge a backup directory for monitoring (Nagios/Icinga exit codes,
+    /// perfdata, JSON, a Prometheus textfile).
+    Health(HealthArgs),
     /// Start a throwaway local cluster, load sample data, back it up, verify,
     /// restore and compare; then clean up.
     Demo(DemoArgs),
@@ -277,4 +280,62 @@ pub struct PruneArgs {
     /// Print the plan (keep/delete and why) and delete nothing.
     #[arg(long = "dry-run")]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// The backup directory.
+    #[arg(long, env = "BACKUP_DIR")]
+    pub dir: PathBuf,
+    /// WARNING when the latest successful backup is older than this (e.g. 26h, 2d).
+    #[arg(
+        long = "age-warning",
+        env = "PGSNAP_AGE_WARNING",
+        default_value = "26h"
+    )]
+    pub age_warning: String,
+    /// CRITICAL when the latest successful backup is older than this.
+    #[arg(
+        long = "age-critical",
+        env = "PGSNAP_AGE_CRITICAL",
+        default_value = "50h"
+    )]
+    pub age_critical: String,
+    /// WARNING when fewer backups than this are kept.
+    #[arg(long = "min-backups", env = "PGSNAP_MIN_BACKUPS", default_value_t = 1)]
+    pub min_backups: usize,
+    /// WARNING when less than this percentage of the backup volume is free.
+    #[arg(
+        long = "disk-warning",
+        env = "PGSNAP_DISK_WARNING",
+        default_value_t = 20.0
+    )]
+    pub disk_warning: f64,
+    /// CRITICAL when less than this percentage of the backup volume is free.
+    #[arg(
+        long = "disk-critical",
+        env = "PGSNAP_DISK_CRITICAL",
+        default_value_t = 10.0
+    )]
+    pub disk_critical: f64,
+    /// WARNING when the latest archive is this many percent smaller or larger
+    /// than the median of the previous ones.
+    #[arg(
+        long = "size-change",
+        env = "PGSNAP_SIZE_CHANGE",
+        default_value_t = 50.0
+    )]
+    pub size_change: f64,
+    /// How many previous archives the size check takes the median of.
+    #[arg(long = "size-window", env = "PGSNAP_SIZE_WINDOW", default_value_t = 5)]
+    pub size_window: usize,
+    /// Check only the latest archive's header, trailer and TOC, not every frame.
+    #[arg(long)]
+    pub quick: bool,
+    /// Print the verdict as JSON instead of plugin text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the verdict as a node-exporter textfile here (atomically).
+    #[arg(long, value_name = "FILE")]
+    pub prometheus: Option<PathBuf>,
 }

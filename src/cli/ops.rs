@@ -1,11 +1,13 @@
-//! `pgsnap backups`, `pgsnap prune`, and what `backup` does around a run that
-//! targets a file: its metadata record and, with `--prune`, retention.
+//! `pgsnap backups`, `pgsnap prune`, `pgsnap health`, and what `backup` does
+//! around a run that targets a file: its metadata record and, with `--prune`,
+//! retention.
 
 use std::path::Path;
 use std::time::SystemTime;
 
-use super::args::{BackupsArgs, PruneArgs, RetentionFlags};
-use crate::engine::{BackupReport, Error};
+use super::args::{BackupsArgs, HealthArgs, PruneArgs, RetentionFlags};
+use crate::engine::{self, BackupReport, Depth, Error};
+use crate::ops::health::{self, Integrity, Observed, Thresholds};
 use crate::ops::{self, metadata, prune, Metadata, Rules};
 use crate::pg::ConnParams;
 
@@ -89,6 +91,104 @@ pub fn prune(a: PruneArgs) -> Result<(), Error> {
     }
     print!("{}", plan.render(a.dry_run));
     Ok(())
+}
+
+fn thresholds(a: &HealthArgs) -> Result<Thresholds, Error> {
+    let span = |flag: &str, v: &str| {
+        ops::time::parse_span(v).ok_or_else(|| {
+            Error::usage(format!(
+                "{flag} {v:?}: use hours, days or weeks, e.g. 26h, 2d, 1d12h"
+            ))
+        })
+    };
+    let t = Thresholds {
+        age_warning: span("--age-warning", &a.age_warning)?,
+        age_critical: span("--age-critical", &a.age_critical)?,
+        min_backups: a.min_backups,
+        disk_warning_pct: a.disk_warning,
+        disk_critical_pct: a.disk_critical,
+        size_change_pct: a.size_change,
+        size_window: a.size_window,
+    };
+    t.validate().map_err(Error::usage)?;
+    Ok(t)
+}
+
+/// `pgsnap health`; returns the plugin exit code (3 UNKNOWN when the check
+/// itself cannot run).
+pub fn health(a: HealthArgs) -> i32 {
+    match health_report(&a) {
+        Ok(code) => code,
+        Err(e) => {
+            println!("PGSNAP UNKNOWN - {e}");
+            3
+        }
+    }
+}
+
+fn health_report(a: &HealthArgs) -> Result<i32, Error> {
+    let t = thresholds(a)?;
+    let inv = ops::scan(&a.dir)?;
+    let integrity = match inv.backups.iter().find(|b| b.state.is_archive()) {
+        None => Integrity::NoArchive,
+        Some(b) => {
+            let path = b.archive.as_deref().expect("an archive state has a path");
+            let sha = b
+                .metadata
+                .as_deref()
+                .and_then(|m| metadata::read(m).ok())
+                .and_then(|m| m.sha256);
+            let depth = if a.quick { Depth::Quick } else { Depth::Full };
+            match engine::check_integrity(path, depth, sha.as_deref()) {
+                Ok(detail) => Integrity::Sound(detail),
+                Err(e) => Integrity::Damaged(e.to_string()),
+            }
+        }
+    };
+    let report = health::evaluate(
+        &t,
+        &Observed {
+            inventory: &inv,
+            disk: ops::disk::volume(&a.dir),
+            integrity,
+            now: SystemTime::now(),
+        },
+    );
+    let dir = a.dir.display().to_string();
+    if let Some(path) = &a.prometheus {
+        write_textfile(path, &report.render_prometheus(&dir))?;
+    }
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report.to_json(&dir)).expect("health serialises")
+        );
+    } else {
+        print!("{}", report.render_text());
+    }
+    Ok(report.status.exit_code())
+}
+
+/// Writes a node-exporter textfile the way its docs ask: a temporary file in
+/// the same directory, renamed over the old one, so a scrape never sees half.
+fn write_textfile(path: &Path, text: &str) -> Result<(), Error> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::usage(format!("--prometheus {}: not a file name", path.display())))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let res = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, path));
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res.map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))
 }
 
 /// Retention after a successful backup; failures are warnings only.

@@ -24,6 +24,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Verify(a) => verify(a),
         Command::Backups(a) => ops::backups(a),
         Command::Prune(a) => ops::prune(a),
+        Command::Health(a) => return ops::health(a),
         Command::Demo(a) => crate::demo::run(a.rows, a.jobs, a.bindir).await,
     };
     match res {

@@ -1,7 +1,7 @@
-//! A `Write` wrapper that computes the SHA-256 of everything written through it,
-//! so the archive's digest comes from the bytes as they are written, without a
-//! second read of the file. The hasher is shared because the archive writer
-//! owns (and boxes) the sink.
+//! The archive's SHA-256: a `Write` wrapper that computes it from the bytes as
+//! they are written, without a second read of the file (the hasher is shared
+//! because the archive writer owns and boxes the sink), and [`file_sha256`],
+//! which reads a published archive back to compare with its metadata.
 
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
@@ -39,14 +39,31 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
+/// Lower-case hex SHA-256 of a whole file.
+pub fn file_sha256(path: &std::path::Path) -> io::Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match f.read(&mut buf)? {
+            0 => return Ok(hex(&hasher.finalize())),
+            n => hasher.update(&buf[..n]),
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The digest of what a [`HashingWriter`] has written so far.
 pub struct DigestHandle(Arc<Mutex<Sha256>>);
 
 impl DigestHandle {
     /// Lower-case hex SHA-256.
     pub fn hex(&self) -> String {
-        let digest = self.0.lock().expect("hasher lock").clone().finalize();
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        hex(&self.0.lock().expect("hasher lock").clone().finalize())
     }
 }
 

@@ -12,5 +12,5 @@ mod staged;
 
 pub use backup::{backup, BackupOptions, BackupReport, Output, TableStats};
 pub use error::Error;
-pub use inspect::{list, verify, Listing};
+pub use inspect::{check_integrity, list, verify, Depth, Listing};
 pub use restore::{restore, restore_settings, RestoreOptions, RestoreReport};

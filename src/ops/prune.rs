@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use super::inventory::{Inventory, State};
-use super::time::{civil_from_days, unix_secs};
+use super::time::{civil_from_days, parse_span, unix_secs};
 use crate::engine::Error;
 
 /// A temporary file younger than this may belong to a running backup.
@@ -35,35 +35,11 @@ impl Rules {
 
 /// `30d`, `12h`, `2w`, `1d12h`.
 pub fn parse_keep_within(s: &str) -> Result<Duration, Error> {
-    let bad = || {
+    parse_span(s).ok_or_else(|| {
         Error::usage(format!(
             "invalid retention duration {s:?}: use e.g. 30d, 12h, 2w or 1d12h"
         ))
-    };
-    let mut total = 0u64;
-    let mut num = String::new();
-    for c in s.trim().chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: u64 = num.parse().map_err(|_| bad())?;
-        let unit = match c {
-            'h' => 3600,
-            'd' => 86_400,
-            'w' => 7 * 86_400,
-            _ => return Err(bad()),
-        };
-        total = n
-            .checked_mul(unit)
-            .and_then(|v| total.checked_add(v))
-            .ok_or_else(bad)?;
-        num.clear();
-    }
-    if !num.is_empty() || total == 0 {
-        return Err(bad());
-    }
-    Ok(Duration::from_secs(total))
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,5 @@
 //! UTC civil time without a time crate: file-name stamps, RFC 3339 in one fixed
-//! form (`YYYY-MM-DDTHH:MM:SS.ffffffZ`), and human ages. All we need is UTC, so
+//! form (`YYYY-MM-DDTHH:MM:SS.ffffffZ`), human ages and spans (`26h`, `30d`). All we need is UTC, so
 //! two of Howard Hinnant's day/civil conversions suffice.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -93,6 +93,29 @@ pub fn parse_rfc3339(s: &str) -> Option<SystemTime> {
     let secs = days_from_civil(y, mo as u32, d as u32) * 86_400 + h * 3600 + mi * 60 + sec;
     let secs = u64::try_from(secs).ok()?;
     Some(UNIX_EPOCH + Duration::new(secs, nanos))
+}
+
+/// A span of hours, days and weeks: `26h`, `30d`, `2w`, `1d12h`. `None` when
+/// malformed or zero.
+pub fn parse_span(s: &str) -> Option<Duration> {
+    let mut total = 0u64;
+    let mut num = String::new();
+    for c in s.trim().chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num.parse().ok()?;
+        let unit = match c {
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 7 * 86_400,
+            _ => return None,
+        };
+        total = n.checked_mul(unit).and_then(|v| total.checked_add(v))?;
+        num.clear();
+    }
+    (num.is_empty() && total > 0).then(|| Duration::from_secs(total))
 }
 
 /// A short age: `45s`, `7m 3s`, `3h 12m`, `2d 4h`.
