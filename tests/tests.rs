@@ -13,3 +13,4 @@ mod roundtrip;
 mod seclabels;
 mod select;
 mod tls;
+mod verify_check;

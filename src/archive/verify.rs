@@ -15,7 +15,7 @@ use super::reader::table_name;
 use super::{ArchiveError, ArchiveReader};
 use crate::format::toc::StreamInfo;
 use crate::format::{FRAME_HEADER_LEN, HEADER_LEN};
-use crate::pg::copyscan::CopyScanner;
+use crate::pg::copyscan::{CopyScanner, RowDigest};
 
 /// What a successful verification covered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -29,12 +29,27 @@ pub struct VerifyReport {
 
 /// Reads and checks the whole archive; see the module docs.
 pub fn verify(reader: &ArchiveReader) -> Result<VerifyReport, ArchiveError> {
+    verify_streams(reader, false).map(|(report, _)| report)
+}
+
+/// [`verify`], and each stream's [`RowDigest`] (in the TOC's stream order),
+/// for comparing the archive with a restored copy.
+pub fn verify_with_digests(
+    reader: &ArchiveReader,
+) -> Result<(VerifyReport, Vec<RowDigest>), ArchiveError> {
+    verify_streams(reader, true)
+}
+
+fn verify_streams(
+    reader: &ArchiveReader,
+    digests: bool,
+) -> Result<(VerifyReport, Vec<RowDigest>), ArchiveError> {
     check_tiling(reader)?;
     let toc = reader.toc();
-    let results: Vec<Result<(u64, u64), ArchiveError>> = toc
+    let results: Vec<Result<(u64, RowDigest), ArchiveError>> = toc
         .streams
         .par_iter()
-        .map(|s| verify_stream(reader, s))
+        .map(|s| verify_stream(reader, s, digests))
         .collect();
     let mut report = VerifyReport {
         streams: toc.streams.len(),
@@ -42,12 +57,16 @@ pub fn verify(reader: &ArchiveReader) -> Result<VerifyReport, ArchiveError> {
         ..VerifyReport::default()
     };
     let mut first_err: Option<(u32, ArchiveError)> = None;
+    let mut out = Vec::with_capacity(if digests { toc.streams.len() } else { 0 });
     for (s, r) in toc.streams.iter().zip(results) {
         match r {
-            Ok((frames, rows)) => {
+            Ok((frames, digest)) => {
                 report.frames += frames;
-                report.rows += rows;
+                report.rows += s.rows;
                 report.raw_bytes += s.raw_bytes;
+                if digests {
+                    out.push(digest);
+                }
             }
             Err(e) if first_err.as_ref().is_none_or(|(id, _)| s.id.0 < *id) => {
                 first_err = Some((s.id.0, e));
@@ -57,7 +76,7 @@ pub fn verify(reader: &ArchiveReader) -> Result<VerifyReport, ArchiveError> {
     }
     match first_err {
         Some((_, e)) => Err(e),
-        None => Ok(report),
+        None => Ok((report, out)),
     }
 }
 
@@ -122,8 +141,12 @@ fn gap(from: u64, to: u64) -> ArchiveError {
     )
 }
 
-/// Checks one stream; returns (frames, rows).
-fn verify_stream(reader: &ArchiveReader, s: &StreamInfo) -> Result<(u64, u64), ArchiveError> {
+/// Checks one stream; returns its frame count and, when asked, its row digest.
+fn verify_stream(
+    reader: &ArchiveReader,
+    s: &StreamInfo,
+    digest: bool,
+) -> Result<(u64, RowDigest), ArchiveError> {
     if s.frames.is_empty() {
         // The table was empty at backup time: nothing was copied.
         if s.rows != 0 || s.crc32 != 0 {
@@ -136,14 +159,20 @@ fn verify_stream(reader: &ArchiveReader, s: &StreamInfo) -> Result<(u64, u64), A
                 ),
             ));
         }
-        return Ok((0, 0));
+        return Ok((0, RowDigest::default()));
     }
     let mut crc = crc32fast::Hasher::new();
     let mut scan = CopyScanner::new(s.format);
+    let mut row_digest = RowDigest::default();
     for seq in 0..s.frames.len() {
         let raw = reader.read_frame(s, seq)?;
         crc.update(&raw);
-        scan.feed(&raw).map_err(|e| {
+        let fed = if digest {
+            scan.feed_into(&raw, &mut row_digest)
+        } else {
+            scan.feed(&raw)
+        };
+        fed.map_err(|e| {
             ArchiveError::damage(
                 format!("{}, frame {seq}", table_name(s)),
                 Some(s.frames[seq].offset),
@@ -177,5 +206,5 @@ fn verify_stream(reader: &ArchiveReader, s: &StreamInfo) -> Result<(u64, u64), A
             ),
         ));
     }
-    Ok((s.frames.len() as u64, rows))
+    Ok((s.frames.len() as u64, row_digest))
 }

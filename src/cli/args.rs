@@ -217,12 +217,28 @@ pub struct ListArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
 pub struct VerifyArgs {
     /// The archive.
     pub file: PathBuf,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also restore the archive into a temporary database (created beside the
+    /// one -d names, always dropped) and compare it with the archive.
+    #[arg(long = "restore-check")]
+    pub restore_check: bool,
+    #[command(flatten)]
+    pub conn: ConnFlags,
+    /// Parallel connections for the test restore.
+    #[arg(short = 'j', long = "jobs", default_value_t = 2)]
+    pub jobs: usize,
+    /// With --restore-check: also write the report as Markdown to FILE.
+    #[arg(long, value_name = "FILE", requires = "restore_check")]
+    pub report: Option<PathBuf>,
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
 }
 
 #[derive(Debug, Args)]

@@ -8,9 +8,14 @@ use super::args::{
     BackupArgs, Cli, Command, ConnFlags, ListArgs, RestoreArgs, SelectFlags, VerifyArgs,
 };
 use super::ops;
-use crate::engine::{self, BackupOptions, Error, Output, RestoreOptions};
+use crate::engine::{
+    self, BackupOptions, Error, Outcome, Output, RestoreCheckOptions, RestoreCheckReport,
+    RestoreOptions,
+};
 use crate::format::toc::Section;
 use crate::format::MAX_FRAME_RAW;
+use crate::ops::metadata::{self, Verification};
+use crate::ops::time::rfc3339;
 use crate::ops::time::utc_stamp;
 use crate::pg::{ConnArgs, ConnParams};
 use crate::schema::{Pattern, Selection};
@@ -21,6 +26,7 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Backup(a) => backup(a).await,
         Command::Restore(a) => restore(a).await,
         Command::List(a) => list(a),
+        Command::Verify(a) if a.restore_check => restore_check(a).await,
         Command::Verify(a) => verify(a),
         Command::Backups(a) => ops::backups(a),
         Command::Prune(a) => ops::prune(a),
@@ -280,7 +286,21 @@ fn list(a: ListArgs) -> Result<(), Error> {
 }
 
 fn verify(a: VerifyArgs) -> Result<(), Error> {
-    let report = engine::verify(&a.file)?;
+    let res = engine::verify(&a.file);
+    let verification = Verification {
+        at: rfc3339(SystemTime::now()),
+        method: "offline".into(),
+        passed: res.is_ok(),
+        checks: Vec::new(),
+        error: res.as_ref().err().map(|e| e.to_string()),
+    };
+    // A damaged or missing archive is reported as such, not as a metadata problem.
+    if res.is_ok() || a.file.exists() {
+        if let Err(e) = metadata::record_verification(&a.file, verification) {
+            tracing::warn!("{e}");
+        }
+    }
+    let report = res?;
     if a.json {
         println!(
             "{}",
@@ -306,6 +326,109 @@ fn verify(a: VerifyArgs) -> Result<(), Error> {
         );
     }
     Ok(())
+}
+
+async fn restore_check(a: VerifyArgs) -> Result<(), Error> {
+    let opts = RestoreCheckOptions {
+        conn: conn_params(&a.conn)?,
+        input: a.file.clone(),
+        jobs: a.jobs,
+    };
+    let report = engine::restore_check(&opts, shutdown_signal()).await?;
+    let verification = Verification {
+        at: report.finished_at.clone(),
+        method: "restore-check".into(),
+        passed: report.passed,
+        checks: report
+            .checks
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {}: {}",
+                    c.number,
+                    c.name,
+                    c.outcome.as_str().to_lowercase()
+                )
+            })
+            .collect(),
+        error: report
+            .checks
+            .iter()
+            .find(|c| c.outcome == Outcome::Fail)
+            .map(|c| c.detail.clone()),
+    };
+    if let Err(e) = metadata::record_verification(&a.file, verification) {
+        tracing::warn!("{e}");
+    }
+    if let Some(path) = &a.report {
+        std::fs::write(path, check_markdown(&report)).map_err(|e| {
+            Error::failed(format!("cannot write the report {}: {e}", path.display()))
+        })?;
+    }
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("report serialises")
+        );
+    } else {
+        for c in &report.checks {
+            println!(
+                "[{}] {}. {}: {}",
+                c.outcome.as_str(),
+                c.number,
+                c.name,
+                c.detail
+            );
+        }
+        println!(
+            "{}: restore check {} (temporary database {} dropped)",
+            a.file.display(),
+            if report.passed { "PASSED" } else { "FAILED" },
+            report.temporary_database
+        );
+    }
+    if report.passed {
+        Ok(())
+    } else {
+        Err(Error::failed(format!(
+            "{} failed its restore check",
+            a.file.display()
+        )))
+    }
+}
+
+/// The restore check as a Markdown report.
+fn check_markdown(r: &RestoreCheckReport) -> String {
+    let mut out = format!(
+        "# pgsnap restore check: {}
+
+- Result: **{}**
+- Archive: `{}`
+- Server: `{}`
+- Temporary database: `{}` (dropped)
+- Started: {}
+- Finished: {}
+
+| # | Check | Result | Seconds | Detail |\n|---|---|---|---|---|\n",
+        r.file.display(),
+        if r.passed { "PASSED" } else { "FAILED" },
+        r.file.display(),
+        r.server,
+        r.temporary_database,
+        r.started_at,
+        r.finished_at
+    );
+    for c in &r.checks {
+        out.push_str(&format!(
+            "| {} | {} | {} | {:.3} | {} |\n",
+            c.number,
+            c.name,
+            c.outcome.as_str(),
+            c.seconds,
+            c.detail.replace('|', "\\|").replace('\n', " ")
+        ));
+    }
+    out
 }
 
 async fn shutdown_signal() -> &'static str {

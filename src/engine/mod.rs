@@ -1,5 +1,5 @@
 //! Plans and runs the operations: backup, restore, and the offline inspections
-//! (list, verify). This is the layer the CLI calls; it wires `pg`, `catalog`,
+//! (list, verify) and the test restore (`verify --restore-check`). This is the layer the CLI calls; it wires `pg`, `catalog`,
 //! `schema` and `archive` together and owns the user-facing error type.
 
 mod backup;
@@ -8,9 +8,13 @@ mod error;
 mod inspect;
 mod plan;
 mod restore;
+mod restore_check;
 mod staged;
 
 pub use backup::{backup, BackupOptions, BackupReport, Output, TableStats};
 pub use error::Error;
 pub use inspect::{check_integrity, list, verify, Depth, Listing};
 pub use restore::{restore, restore_settings, RestoreOptions, RestoreReport};
+pub use restore_check::{
+    restore_check, CheckOutcome, Outcome, RestoreCheckOptions, RestoreCheckReport,
+};

@@ -31,8 +31,14 @@ impl RestorePlan {
     /// Ready post-data entries come first (their tables are loaded, and an index
     /// build overlaps well with other tables' loads), largest table first; then
     /// data streams, largest first.
-    pub fn build(toc: &Toc) -> RestorePlan {
-        let by_id: HashMap<DumpId, usize> = toc
+    ///
+    /// `toc` is a selection out of `full` (`--section`, `-t`, ...; the same TOC
+    /// when everything is restored):
+    /// what a post-data entry waits for is found through `full`, so an entry
+    /// whose table's definition was not selected still waits for its data.
+    pub fn build_selected(toc: &Toc, full: &Toc) -> RestorePlan {
+        let selected: HashSet<DumpId> = toc.entries.iter().map(|e| e.id).collect();
+        let by_id: HashMap<DumpId, usize> = full
             .entries
             .iter()
             .enumerate()
@@ -45,7 +51,7 @@ impl RestorePlan {
         }
         // Table entry id -> its TABLE DATA entry id.
         let mut data_of: HashMap<DumpId, DumpId> = HashMap::new();
-        for e in toc
+        for e in full
             .entries
             .iter()
             .filter(|e| e.kind == ObjectKind::TableData)
@@ -57,18 +63,18 @@ impl RestorePlan {
         // Table entry id -> tables whose rows a query on it also reads
         // (partitions, inheritance children): tables that depend on a table.
         let mut children: HashMap<DumpId, Vec<DumpId>> = HashMap::new();
-        for e in toc.entries.iter().filter(|e| e.kind == ObjectKind::Table) {
+        for e in full.entries.iter().filter(|e| e.kind == ObjectKind::Table) {
             for d in &e.deps {
                 if by_id
                     .get(d)
-                    .is_some_and(|&i| toc.entries[i].kind == ObjectKind::Table)
+                    .is_some_and(|&i| full.entries[i].kind == ObjectKind::Table)
                 {
                     children.entry(*d).or_default().push(e.id);
                 }
             }
         }
         let links = Links {
-            toc,
+            toc: full,
             by_id: &by_id,
             data_of: &data_of,
             children: &children,
@@ -82,9 +88,15 @@ impl RestorePlan {
             let mut data = HashSet::new();
             let mut seen = HashSet::new();
             let mut job_deps = Vec::new();
-            for d in &e.deps {
-                match by_id.get(d).map(|&i| &toc.entries[i]) {
-                    Some(dep) if dep.section == Section::PostData => job_deps.push(Job::Entry(*d)),
+            // A selection drops dependencies on entries it leaves out: take
+            // them from the full TOC.
+            let all_deps = by_id.get(&e.id).map_or(&e.deps, |&i| &full.entries[i].deps);
+            for d in all_deps {
+                match by_id.get(d).map(|&i| &full.entries[i]) {
+                    Some(dep) if dep.section == Section::PostData && selected.contains(d) => {
+                        job_deps.push(Job::Entry(*d))
+                    }
+                    Some(dep) if dep.section == Section::PostData => {}
                     Some(_) => links.needed_data(*d, true, &mut seen, &mut data),
                     None => {}
                 }
@@ -245,7 +257,7 @@ mod tests {
             // Table a in two parts, b in one.
             vec![stream(1, 4, 10), stream(2, 4, 30), stream(3, 5, 20)],
         );
-        let plan = RestorePlan::build(&t);
+        let plan = RestorePlan::build_selected(&t, &t);
         let deps = |id: u32| {
             let mut d = plan.deps[&Job::Entry(DumpId(id))].clone();
             d.sort_by_key(|j| format!("{j:?}"));
@@ -293,10 +305,46 @@ mod tests {
             ],
             vec![stream(1, 5, 10), stream(2, 6, 10)],
         );
-        let plan = RestorePlan::build(&t);
+        let plan = RestorePlan::build_selected(&t, &t);
         let mut d = plan.deps[&Job::Entry(DumpId(7))].clone();
         d.sort_by_key(|j| format!("{j:?}"));
         assert_eq!(d, vec![Job::Stream(0), Job::Stream(1)]);
         assert_eq!(plan.deps[&Job::Entry(DumpId(8))], vec![Job::Stream(0)]);
+    }
+
+    #[test]
+    fn a_selection_without_pre_data_still_waits_for_the_data() {
+        use ObjectKind::*;
+        use Section::*;
+        let full = toc(
+            vec![
+                entry(1, PreData, Table, &[]),
+                entry(2, PreData, Table, &[]),
+                entry(4, Data, TableData, &[1]),
+                entry(5, Data, TableData, &[2]),
+                entry(6, PostData, Constraint, &[1]),
+                entry(7, PostData, FkConstraint, &[1, 2, 6]),
+            ],
+            vec![stream(1, 4, 10), stream(2, 5, 20)],
+        );
+        // --section data --section post-data: the tables' entries are gone.
+        let mut selected = full.clone();
+        selected.entries.retain(|e| e.section != PreData);
+        for e in &mut selected.entries {
+            e.deps.retain(|d| d.0 > 3);
+        }
+        let plan = RestorePlan::build_selected(&selected, &full);
+        let mut d = plan.deps[&Job::Entry(DumpId(7))].clone();
+        d.sort_by_key(|j| format!("{j:?}"));
+        assert_eq!(
+            d,
+            vec![Job::Entry(DumpId(6)), Job::Stream(0), Job::Stream(1)]
+        );
+        // Only post-data of the foreign key: it waits for no entry that will not run.
+        let mut only_fk = full.clone();
+        only_fk.entries.retain(|e| e.id == DumpId(7));
+        only_fk.streams.clear();
+        let plan = RestorePlan::build_selected(&only_fk, &full);
+        assert_eq!(plan.deps[&Job::Entry(DumpId(7))], vec![]);
     }
 }

@@ -23,7 +23,7 @@ use super::backup::column_list;
 use super::plan::{Job, RestorePlan};
 use super::Error;
 use crate::archive::ArchiveReader;
-use crate::format::toc::{DumpId, ObjectKind, SchemaEntry, Section, StreamInfo};
+use crate::format::toc::{DumpId, ObjectKind, SchemaEntry, Section, StreamInfo, Toc};
 use crate::pg::copyscan::CopyScanner;
 use crate::pg::{session, CloseReason, ConnParams, PgError};
 use crate::schema::{quote, Selection, LARGE_OBJECT_SCHEMA, LARGE_OBJECT_TABLE};
@@ -67,7 +67,8 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
         .await
         .map_err(|e| Error::failed(format!("reading the archive failed: {e}")))??;
     let mut reader: ArchiveReader = reader;
-    let mut toc = reader.toc().clone();
+    let full_toc = reader.toc().clone();
+    let mut toc = full_toc.clone();
     if !opts.selection.is_everything() {
         let keep = opts.selection.apply(&mut toc.entries)?;
         toc.streams.retain(|s| keep.contains(&s.entry));
@@ -133,7 +134,7 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
     let res = if opts.single_transaction {
         restore_serially(&client, &reader).await
     } else {
-        restore_parallel(opts, &client, &reader).await
+        restore_parallel(opts, &client, &reader, &full_toc).await
     };
     match (res, opts.single_transaction) {
         (Ok(()), false) => {}
@@ -177,13 +178,14 @@ async fn restore_parallel(
     opts: &RestoreOptions,
     client: &Client,
     reader: &Arc<ArchiveReader>,
+    full_toc: &Toc,
 ) -> Result<(), Error> {
     let toc = reader.toc();
     for entry in toc.entries.iter().filter(|e| e.section == Section::PreData) {
         run_entry(client, entry).await?;
     }
     tracing::info!("pre-data restored");
-    run_plan(opts, reader, RestorePlan::build(toc)).await?;
+    run_plan(opts, reader, RestorePlan::build_selected(toc, full_toc)).await?;
     tracing::info!(streams = toc.streams.len(), "data and post-data restored");
     for entry in sequence_sets(toc) {
         run_entry(client, entry).await?;
@@ -262,7 +264,7 @@ fn take_database_properties(entries: &mut Vec<SchemaEntry>) -> Vec<SchemaEntry> 
 }
 
 /// The data-section entries other than table data (sequence values).
-fn sequence_sets(toc: &crate::format::toc::Toc) -> impl Iterator<Item = &SchemaEntry> {
+fn sequence_sets(toc: &Toc) -> impl Iterator<Item = &SchemaEntry> {
     toc.entries
         .iter()
         .filter(|e| e.section == Section::Data && e.kind != ObjectKind::TableData)

@@ -59,9 +59,43 @@ pub struct Metadata {
     /// Objects of kinds this version does not back up: the archive lacks them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_backed_up: Vec<String>,
-    /// When `pgsnap verify` last checked the archive; `null` until then.
+    /// When `pgsnap verify` last found the archive sound; `null` until then.
     #[serde(default)]
     pub verified_at: Option<String>,
+    /// The latest verification, whatever its result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
+}
+
+/// What the latest `pgsnap verify` of an archive found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verification {
+    pub at: String,
+    /// `offline` (every frame, checksum and stream) or `restore-check`.
+    pub method: String,
+    pub passed: bool,
+    /// The checks and their results (`restore-check`), e.g. `"1 header, trailer
+    /// and TOC checksums: pass"`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Records a verification in the metadata beside `archive`, if there is one
+/// (archives written with `-f` elsewhere may have none). Returns whether it did.
+pub fn record_verification(archive: &Path, v: Verification) -> Result<bool, Error> {
+    let path = path_for(archive);
+    if !path.exists() {
+        return Ok(false);
+    }
+    let mut meta = read(&path)?;
+    if v.passed {
+        meta.verified_at = Some(v.at.clone());
+    }
+    meta.verification = Some(v);
+    write(&path, &meta)?;
+    Ok(true)
 }
 
 fn seconds(from: SystemTime, to: SystemTime) -> f64 {
@@ -100,6 +134,7 @@ impl Metadata {
             tables: Some(report.table_stats.clone()),
             not_backed_up: report.not_backed_up.clone(),
             verified_at: None,
+            verification: None,
         }
     }
 
@@ -131,6 +166,7 @@ impl Metadata {
             tables: None,
             not_backed_up: Vec::new(),
             verified_at: None,
+            verification: None,
         }
     }
 }

@@ -2,7 +2,10 @@
 //! stream: it checks the framing and counts rows, without decoding values.
 //!
 //! Backup runs it over every byte it stores (so the row count in the TOC is
-//! what the stream really holds) and `verify` runs it again offline. It
+//! what the stream really holds) and `verify` runs it again offline. Fed
+//! through [`CopyScanner::feed_into`], it also hands each row's bytes to a
+//! [`RowSink`] ([`RowDigest`] hashes them into an order-independent digest,
+//! which is how a test restore compares a table with its archived stream). It
 //! accepts chunks split anywhere, keeps at most 19 bytes of carry-over for a
 //! header or length word split across chunks, skips field bytes without
 //! copying them and allocates nothing while scanning.
@@ -15,6 +18,7 @@
 //! `\n`-terminated line.
 
 use std::fmt;
+use std::hash::{DefaultHasher, Hasher};
 
 use crate::format::toc::CopyFormat;
 
@@ -128,7 +132,34 @@ impl CopyScanner {
                     self.last_byte = Some(b);
                 }
             }
-            CopyFormat::Binary => self.feed_binary(chunk)?,
+            CopyFormat::Binary => self.feed_binary(chunk, &mut NoSink)?,
+        }
+        self.consumed += chunk.len() as u64;
+        Ok(())
+    }
+
+    /// Scans the next `chunk` and hands the bytes of its rows to `sink` (a
+    /// binary row is its field count, lengths and data; a text row is its line
+    /// with the newline; the binary header and end marker belong to no row).
+    pub fn feed_into<S: RowSink>(
+        &mut self,
+        chunk: &[u8],
+        sink: &mut S,
+    ) -> Result<(), CopyScanError> {
+        match self.format {
+            CopyFormat::Text => {
+                for piece in chunk.split_inclusive(|&b| b == b'\n') {
+                    sink.bytes(piece);
+                    if piece.last() == Some(&b'\n') {
+                        self.rows += 1;
+                        sink.end_row();
+                    }
+                }
+                if let Some(&b) = chunk.last() {
+                    self.last_byte = Some(b);
+                }
+            }
+            CopyFormat::Binary => self.feed_binary(chunk, sink)?,
         }
         self.consumed += chunk.len() as u64;
         Ok(())
@@ -184,20 +215,31 @@ impl CopyScanner {
         Some(out)
     }
 
-    fn feed_binary(&mut self, chunk: &[u8]) -> Result<(), CopyScanError> {
+    fn feed_binary<S: RowSink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), CopyScanError> {
         let mut pos = 0;
         // Stream offset of the item that was just taken (N bytes long).
         let base = self.consumed;
         let at = |pos: usize, n: usize| base + pos as u64 - n as u64;
+        // Where the current row's bytes start in this chunk, while in a row
+        // (a field count split across chunks counts as in a row).
+        let in_row = matches!(self.state, State::FieldLen | State::FieldData(_))
+            || (self.state == State::TupleStart && self.carry_len > 0);
+        let mut row_start = in_row.then_some(0);
         while pos < chunk.len() {
+            let rows_before = self.rows;
             match self.state {
                 State::TupleStart => {
+                    if self.carry_len == 0 {
+                        row_start = Some(pos);
+                    }
                     let Some(w) = self.take::<2>(chunk, &mut pos) else {
                         break;
                     };
                     let count = i16::from_be_bytes(w);
                     if count == -1 {
                         self.state = State::Done;
+                        row_start = None;
+                        sink.discard();
                         continue;
                     }
                     let Ok(count) = u16::try_from(count) else {
@@ -265,6 +307,15 @@ impl CopyScanner {
                     ))
                 }
             }
+            if self.rows != rows_before {
+                if let Some(start) = row_start.take() {
+                    sink.bytes(&chunk[start..pos]);
+                }
+                sink.end_row();
+            }
+        }
+        if let Some(start) = row_start {
+            sink.bytes(&chunk[start..pos]);
         }
         Ok(())
     }
@@ -311,6 +362,65 @@ impl CopyScanner {
                 format!("header extension length {ext} is negative or over {MAX_HEADER_EXTENSION}"),
             )),
         }
+    }
+}
+
+/// Receives the bytes of each row from [`CopyScanner::feed_into`].
+pub trait RowSink {
+    /// The next piece of the current row (a row may arrive in several pieces).
+    fn bytes(&mut self, piece: &[u8]);
+    /// The current row is complete.
+    fn end_row(&mut self);
+    /// The pieces since the last row were not a row (the binary end marker).
+    fn discard(&mut self);
+}
+
+struct NoSink;
+
+impl RowSink for NoSink {
+    fn bytes(&mut self, _: &[u8]) {}
+    fn end_row(&mut self) {}
+    fn discard(&mut self) {}
+}
+
+/// An order-independent digest of a stream's rows: the wrapping sum of a
+/// SipHash of each row's bytes, and the row count. Two streams with the same
+/// rows in any order (or split into parts) have the same digest; it is
+/// computed within one process only (the hash keys are not a stable format).
+#[derive(Debug, Clone, Default)]
+pub struct RowDigest {
+    pub rows: u64,
+    pub sum: u64,
+    row: DefaultHasher,
+}
+
+impl PartialEq for RowDigest {
+    fn eq(&self, other: &Self) -> bool {
+        (self.rows, self.sum) == (other.rows, other.sum)
+    }
+}
+
+impl RowDigest {
+    /// Adds another part's rows (a table read as several ranges).
+    pub fn merge(&mut self, other: &RowDigest) {
+        self.rows += other.rows;
+        self.sum = self.sum.wrapping_add(other.sum);
+    }
+}
+
+impl RowSink for RowDigest {
+    fn bytes(&mut self, piece: &[u8]) {
+        self.row.write(piece);
+    }
+
+    fn end_row(&mut self) {
+        let row = std::mem::take(&mut self.row);
+        self.sum = self.sum.wrapping_add(row.finish());
+        self.rows += 1;
+    }
+
+    fn discard(&mut self) {
+        self.row = DefaultHasher::default();
     }
 }
 
@@ -469,5 +579,57 @@ pub(crate) mod tests {
         let mut s = CopyScanner::new(CopyFormat::Text);
         s.feed(b"1\n2").unwrap();
         assert!(s.finish().is_err());
+    }
+
+    fn digest(format: CopyFormat, data: &[u8], size: usize) -> RowDigest {
+        let mut s = CopyScanner::new(format);
+        let mut d = RowDigest::default();
+        for c in data.chunks(size) {
+            s.feed_into(c, &mut d).unwrap();
+        }
+        assert_eq!(s.finish().unwrap(), d.rows);
+        d
+    }
+
+    #[test]
+    fn row_digest_ignores_chunking_and_row_order_but_not_content() {
+        let data = sample_rows(50);
+        let whole = digest(CopyFormat::Binary, &data, data.len());
+        assert_eq!(whole.rows, 50);
+        for size in [1, 2, 3, 7, 19, 64] {
+            assert_eq!(
+                digest(CopyFormat::Binary, &data, size),
+                whole,
+                "chunks of {size}"
+            );
+        }
+        let a: &[u8] = b"a";
+        let b: &[u8] = b"bb";
+        let ab = binary_copy(&[vec![Some(a), None], vec![Some(b), Some(a)]]);
+        let ba = binary_copy(&[vec![Some(b), Some(a)], vec![Some(a), None]]);
+        let changed = binary_copy(&[vec![Some(a), None], vec![Some(b), Some(b)]]);
+        assert_eq!(
+            digest(CopyFormat::Binary, &ab, 3),
+            digest(CopyFormat::Binary, &ba, 5)
+        );
+        assert_ne!(
+            digest(CopyFormat::Binary, &ab, 3),
+            digest(CopyFormat::Binary, &changed, 3)
+        );
+        // Two parts of a table merge into the digest of the whole.
+        let (first, second) = (
+            binary_copy(&[vec![Some(a), None]]),
+            binary_copy(&[vec![Some(b), Some(a)]]),
+        );
+        let mut merged = digest(CopyFormat::Binary, &first, 4);
+        merged.merge(&digest(CopyFormat::Binary, &second, 4));
+        assert_eq!(merged, digest(CopyFormat::Binary, &ab, 4));
+
+        let text = b"1\tx\n2\ty\n3\t\\N\n";
+        let swapped = b"3\t\\N\n1\tx\n2\ty\n";
+        let t = digest(CopyFormat::Text, text, 2);
+        assert_eq!(t.rows, 3);
+        assert_eq!(t, digest(CopyFormat::Text, swapped, 5));
+        assert_ne!(t, digest(CopyFormat::Text, b"1\tx\n2\ty\n3\tz\n", 2));
     }
 }
