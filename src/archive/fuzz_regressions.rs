@@ -1,13 +1,14 @@
 //! Every file under `fuzz/regressions/<target>/` goes through the same code
 //! as the matching fuzz target, so a crash found by fuzzing, once saved
-//! there, stays fixed. Inputs must never panic; errors are fine.
+//! there, stays fixed. Inputs must never panic (nor break the row digest's
+//! invariants); errors are fine.
 
 use std::path::Path;
 
 use super::tests::TempFile;
 use super::{verify, ArchiveReader};
 use crate::format::toc::CopyFormat;
-use crate::pg::copyscan::CopyScanner;
+use crate::pg::copyscan::{CopyScanner, RowDigest};
 
 fn inputs(target: &str) -> Vec<Vec<u8>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -46,8 +47,21 @@ fn copy_scanner_regressions() {
             CopyFormat::Text
         };
         let at = (usize::from(first & 0x7f) * rest.len()) / 127;
-        let mut s = CopyScanner::new(format);
         let (a, b) = rest.split_at(at);
-        let _ = s.feed(a).and_then(|()| s.feed(b)).and_then(|()| s.finish());
+        let mut s = CopyScanner::new(format);
+        let plain = s.feed(a).and_then(|()| s.feed(b)).and_then(|()| s.finish());
+        let (mut split, mut whole) = (RowDigest::default(), RowDigest::default());
+        let mut s = CopyScanner::new(format);
+        let rows = s
+            .feed_into(a, &mut split)
+            .and_then(|()| s.feed_into(b, &mut split))
+            .and_then(|()| s.finish());
+        let mut w = CopyScanner::new(format);
+        let whole_rows = w.feed_into(rest, &mut whole).and_then(|()| w.finish());
+        assert_eq!(plain.as_ref().ok(), rows.as_ref().ok());
+        assert_eq!(rows.as_ref().ok(), whole_rows.as_ref().ok());
+        if let Ok(n) = rows {
+            assert_eq!((split.rows, &split), (n, &whole));
+        }
     }
 }
