@@ -136,6 +136,9 @@ async fn cycle(
         clean: false,
         settings: engine::restore_settings(&[]),
         single_transaction: false,
+        space_check: true,
+        analyze: true,
+        reindex: false,
     })
     .await?;
     println!(

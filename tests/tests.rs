@@ -9,6 +9,7 @@ mod damage;
 mod faults;
 mod ops;
 mod quoting;
+mod restore_safety;
 mod roundtrip;
 mod seclabels;
 mod select;

@@ -153,6 +153,22 @@ pub struct RestoreArgs {
     /// Stop at the first error (pgsnap always does; accepted for pg_restore scripts).
     #[arg(short = 'e', long = "exit-on-error")]
     pub exit_on_error: bool,
+    /// Do not ANALYZE the restored tables afterwards.
+    #[arg(long = "no-analyze")]
+    pub no_analyze: bool,
+    /// REINDEX the restored tables afterwards.
+    #[arg(long)]
+    pub reindex: bool,
+    /// Start even when the target's volume looks too small for the archive.
+    #[arg(long = "no-space-check")]
+    pub no_space_check: bool,
+    /// Treat the target as production: ask for confirmation (or --yes). Also set by
+    /// PGSNAP_ENVIRONMENT=production or the database setting pgsnap.environment.
+    #[arg(long)]
+    pub production: bool,
+    /// Confirm a restore into a production target without asking.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,

@@ -251,7 +251,11 @@ async fn restore(a: RestoreArgs) -> Result<(), Error> {
         single_transaction: a.single_transaction,
         selection: selection(&a.select, &a.sections)?,
         globals: a.globals,
+        space_check: !a.no_space_check,
+        analyze: !a.no_analyze,
+        reindex: a.reindex,
     };
+    confirm_production(&a, &opts.conn).await?;
     let report = tokio::select! {
         r = engine::restore(&opts) => r?,
         s = shutdown_signal() => return Err(Error::failed(if a.single_transaction {
@@ -270,6 +274,51 @@ async fn restore(a: RestoreArgs) -> Result<(), Error> {
         report.elapsed.as_secs_f64()
     );
     Ok(())
+}
+
+/// A restore into production needs `--yes`, or the database's name typed
+/// on a terminal. Production: `--production`, `PGSNAP_ENVIRONMENT=production`,
+/// or the target database's `pgsnap.environment` setting.
+async fn confirm_production(a: &RestoreArgs, conn: &ConnParams) -> Result<(), Error> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let env = std::env::var("PGSNAP_ENVIRONMENT").unwrap_or_default();
+    let why = if a.production {
+        "--production".to_string()
+    } else if env.trim().eq_ignore_ascii_case("production") {
+        "PGSNAP_ENVIRONMENT=production".to_string()
+    } else if engine::marked_production(conn).await? {
+        format!(
+            "the database sets {}=production",
+            engine::ENVIRONMENT_SETTING
+        )
+    } else {
+        return Ok(());
+    };
+    let db = conn.dbname();
+    if a.yes {
+        tracing::warn!("restoring into production database {db:?} ({why}); confirmed by --yes");
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::usage(format!(
+            "database {db:?} is production ({why}): confirm with --yes, or run on a terminal \
+             to be asked"
+        )));
+    }
+    eprint!(
+        "Database {db:?} on {} is production ({why}).\nType its name to restore into it: ",
+        conn.describe()
+    );
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    if line.trim_end_matches(['\r', '\n']) == db {
+        Ok(())
+    } else {
+        Err(Error::failed(
+            "not confirmed: nothing was restored".to_string(),
+        ))
+    }
 }
 
 fn list(a: ListArgs) -> Result<(), Error> {

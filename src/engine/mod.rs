@@ -7,6 +7,7 @@ mod digest;
 mod error;
 mod inspect;
 mod plan;
+mod preflight;
 mod restore;
 mod restore_check;
 mod staged;
@@ -14,6 +15,7 @@ mod staged;
 pub use backup::{backup, BackupOptions, BackupReport, Output, TableStats};
 pub use error::Error;
 pub use inspect::{check_integrity, list, verify, Depth, Listing};
+pub use preflight::{marked_production, ENVIRONMENT_SETTING};
 pub use restore::{restore, restore_settings, RestoreOptions, RestoreReport};
 pub use restore_check::{
     restore_check, CheckOutcome, Outcome, RestoreCheckOptions, RestoreCheckReport,

@@ -3,6 +3,10 @@
 //! post-data entry as soon as the data it needs is in (see `plan`); then
 //! sequence values.
 //!
+//! Before anything runs, the archive's header, trailer and TOC are checked and
+//! the target's free space is measured where that is possible (`preflight`);
+//! afterwards the restored tables are analyzed (and reindexed on request).
+//!
 //! Every frame is checked before its bytes are sent, and a stream's checksum and
 //! row count are checked before its COPY is allowed to finish: damaged data is
 //! never committed.
@@ -21,6 +25,7 @@ use tokio_postgres::Client;
 
 use super::backup::column_list;
 use super::plan::{Job, RestorePlan};
+use super::preflight;
 use super::Error;
 use crate::archive::ArchiveReader;
 use crate::format::toc::{DumpId, ObjectKind, SchemaEntry, Section, StreamInfo, Toc};
@@ -45,6 +50,12 @@ pub struct RestoreOptions {
     pub selection: Selection,
     /// `--globals`: create the archive's roles that the target cluster lacks.
     pub globals: bool,
+    /// Refuse to start when the target's volume is known to be too small.
+    pub space_check: bool,
+    /// `ANALYZE` the restored tables afterwards.
+    pub analyze: bool,
+    /// `REINDEX` the restored tables afterwards.
+    pub reindex: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -86,6 +97,18 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
     }
     let client = opts.conn.connect("pgsnap restore").await?;
     session::setup_writer(&client).await?;
+    let space = preflight::check_space(&client, preflight::estimate_bytes(toc)).await?;
+    match (&space, opts.space_check) {
+        (preflight::Space::Short { .. }, true) => {
+            return Err(Error::failed(format!(
+                "not enough disk space for the restore: {}; free some space, restore elsewhere, \
+                 or pass --no-space-check if the estimate is wrong for this data",
+                space.describe()
+            )))
+        }
+        (preflight::Space::Short { .. }, false) => tracing::warn!("{}", space.describe()),
+        _ => tracing::info!("{}", space.describe()),
+    }
     if opts.globals {
         for entry in &globals {
             if entry.kind != ObjectKind::Tablespace {
@@ -161,6 +184,26 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
             "the database's own settings, owner, comment and privileges were not restored \
              (they are, with --create)"
         );
+    }
+    let relations = preflight::restored_relations(toc);
+    if opts.reindex && !relations.is_empty() {
+        let failed =
+            preflight::maintain(&opts.conn, "REINDEX TABLE", &relations, opts.jobs).await?;
+        if let Some(first) = failed.first() {
+            return Err(Error::failed(format!(
+                "{first} ({} of {} tables failed to reindex); the restore itself completed",
+                failed.len(),
+                relations.len()
+            )));
+        }
+        tracing::info!("reindexed {} tables", relations.len());
+    }
+    if opts.analyze && !toc.streams.is_empty() {
+        let failed = preflight::maintain(&opts.conn, "ANALYZE", &relations, opts.jobs).await?;
+        for f in &failed {
+            tracing::warn!("{f}; the planner lacks statistics for it until autovacuum runs");
+        }
+        tracing::info!("analyzed {} tables", relations.len() - failed.len());
     }
     Ok(RestoreReport {
         database: target,

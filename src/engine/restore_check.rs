@@ -289,6 +289,9 @@ async fn run_restore_checks(
             ..Selection::default()
         },
         globals: false,
+        space_check: true,
+        analyze: false,
+        reindex: false,
     };
     let pre = restore(&restore_opts(vec![Section::PreData])).await;
     let pre_entries = toc

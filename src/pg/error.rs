@@ -18,6 +18,8 @@ enum Kind {
     Config,
     /// The server could not be reached or refused us.
     Connect,
+    /// The server is there, the database is not.
+    NoDatabase,
     /// A statement failed on an open connection.
     Query,
 }
@@ -28,8 +30,13 @@ impl PgError {
     }
 
     pub(crate) fn connect(what: &str, err: &tokio_postgres::Error) -> Self {
+        let missing = err.code() == Some(&tokio_postgres::error::SqlState::INVALID_CATALOG_NAME);
         Self::new(
-            Kind::Connect,
+            if missing {
+                Kind::NoDatabase
+            } else {
+                Kind::Connect
+            },
             format!("could not connect to {what}: {}", describe(err)),
         )
     }
@@ -50,7 +57,12 @@ impl PgError {
     /// True when the problem is the connection parameters or reaching the server
     /// (exit code 2), rather than an operation that failed once connected.
     pub fn is_connection(&self) -> bool {
-        matches!(self.0.kind, Kind::Config | Kind::Connect)
+        matches!(self.0.kind, Kind::Config | Kind::Connect | Kind::NoDatabase)
+    }
+
+    /// True when the server said the database does not exist.
+    pub fn is_missing_database(&self) -> bool {
+        self.0.kind == Kind::NoDatabase
     }
 }
 
