@@ -1,7 +1,6 @@
 //! The `pgsnap` binary: parse arguments, set up logging, run, exit with the code.
 
 use clap::Parser;
-use tracing_subscriber::EnvFilter;
 
 fn main() {
     let cli = match pgsnap::cli::Cli::try_parse() {
@@ -16,22 +15,10 @@ fn main() {
             });
         }
     };
-    // The demo prints its own report; engine logs only with -v.
-    let demo = matches!(cli.command, pgsnap::cli::Command::Demo(_));
-    let default = match (cli.quiet, cli.verbose) {
-        (true, _) => "error",
-        (false, 0) if demo => "warn",
-        (false, 0) => "info",
-        (false, 1) => "pgsnap=debug,info",
-        (false, _) => "debug",
-    };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("PGSNAP_LOG").unwrap_or_else(|_| EnvFilter::new(default)),
-        )
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
+    if let Err(e) = pgsnap::cli::init_logging(&cli) {
+        eprintln!("pgsnap: error: {e}");
+        std::process::exit(2);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

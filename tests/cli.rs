@@ -88,3 +88,64 @@ async fn truncated_archive_is_refused_before_touching_the_target() {
         "target database was created for an unusable archive"
     );
 }
+
+/// `--log-format json`: every stderr line is a JSON object, the last one the
+/// run's summary; `--log-file` gets the same events with timestamps, also
+/// under `--quiet`.
+#[tokio::test]
+async fn json_logs_and_log_file_end_with_a_summary() {
+    let db = TestDb::new("logjson").await;
+    db.exec("CREATE TABLE t (id int); INSERT INTO t VALUES (1), (2);")
+        .await;
+    let dir = Scratch::new("logjson");
+    let file = dir.path("l.pgsnap");
+    let log = dir.path("run.log");
+    let conn = db.conninfo();
+    let out = pgsnap(&[
+        "backup",
+        "-d",
+        &conn,
+        "-f",
+        path_str(&file),
+        "--log-format",
+        "json",
+        "--log-file",
+        path_str(&log),
+    ]);
+    ok(&out);
+    let lines: Vec<serde_json::Value> = stderr(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let last = lines.last().expect("some log lines");
+    assert_eq!(last["target"], "pgsnap::summary", "{last}");
+    assert_eq!(last["fields"]["command"], "backup");
+    assert_eq!(last["fields"]["exit_code"], 0);
+    assert!(lines.iter().any(|l| l["fields"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("backup written to")));
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(logged.lines().count(), lines.len(), "{logged}");
+
+    // Failure, quiet, text: stderr has only the error line; the file has the summary.
+    let out = pgsnap(&[
+        "-q",
+        "verify",
+        path_str(&dir.path("missing.pgsnap")),
+        "--log-file",
+        path_str(&log),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(stderr(&out).starts_with("pgsnap: error: "));
+    let last = std::fs::read_to_string(&log).unwrap();
+    let last = last.lines().last().unwrap();
+    assert!(
+        last.contains("ERROR")
+            && last.contains("pgsnap verify: failed in")
+            && last.contains("exit 1"),
+        "{last}"
+    );
+    assert!(last.starts_with("20"), "timestamped: {last}");
+}

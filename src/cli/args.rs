@@ -18,6 +18,24 @@ pub struct Cli {
     /// More log output (-v info details, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Log format, on stderr and in --log-file: text or json (one object per line).
+    #[arg(
+        long = "log-format",
+        global = true,
+        env = "PGSNAP_LOG_FORMAT",
+        default_value = "text",
+        value_parser = ["text", "json"]
+    )]
+    pub log_format: String,
+    /// Also append the log, with timestamps, to FILE (every level the run logs,
+    /// ending with its summary line).
+    #[arg(
+        long = "log-file",
+        global = true,
+        env = "PGSNAP_LOG_FILE",
+        value_name = "FILE"
+    )]
+    pub log_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -42,6 +60,22 @@ pub enum Command {
     /// Start a throwaway local cluster, load sample data, back it up, verify,
     /// restore and compare; then clean up.
     Demo(DemoArgs),
+}
+
+impl Command {
+    /// The subcommand as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Backup(_) => "backup",
+            Command::Restore(_) => "restore",
+            Command::List(_) => "list",
+            Command::Verify(_) => "verify",
+            Command::Backups(_) => "backups",
+            Command::Prune(_) => "prune",
+            Command::Health(_) => "health",
+            Command::Demo(_) => "demo",
+        }
+    }
 }
 
 /// Connection flags, as in pg_dump; the libpq environment fills in the rest.

@@ -2,11 +2,12 @@
 //! Returns the process exit code.
 
 use std::os::unix::fs::DirBuilderExt;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::args::{
     BackupArgs, Cli, Command, ConnFlags, ListArgs, RestoreArgs, SelectFlags, VerifyArgs,
 };
+use super::logging::{self, SUMMARY};
 use super::ops;
 use crate::engine::{
     self, BackupOptions, Error, Outcome, Output, RestoreCheckOptions, RestoreCheckReport,
@@ -20,8 +21,12 @@ use crate::ops::time::utc_stamp;
 use crate::pg::{ConnArgs, ConnParams};
 use crate::schema::{Pattern, Selection};
 
-/// Runs the parsed command line; returns the exit code.
+/// Runs the parsed command line; returns the exit code. Ends with the run's
+/// summary event (see `logging`).
 pub async fn run(cli: Cli) -> i32 {
+    let json = logging::json(&cli);
+    let name = cli.command.name();
+    let started = Instant::now();
     let res = match cli.command {
         Command::Backup(a) => backup(a).await,
         Command::Restore(a) => restore(a).await,
@@ -30,14 +35,45 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Verify(a) => verify(a),
         Command::Backups(a) => ops::backups(a),
         Command::Prune(a) => ops::prune(a),
-        Command::Health(a) => return ops::health(a),
+        Command::Health(a) => {
+            let code = ops::health(a);
+            tracing::info!(
+                target: SUMMARY,
+                command = name,
+                exit_code = code,
+                seconds = started.elapsed().as_secs_f64(),
+                "pgsnap {name}: exit {code} ({})",
+                ["OK", "WARNING", "CRITICAL", "UNKNOWN"][code.clamp(0, 3) as usize]
+            );
+            return code;
+        }
         Command::Demo(a) => crate::demo::run(a.rows, a.jobs, a.bindir).await,
     };
+    let seconds = started.elapsed().as_secs_f64();
     match res {
-        Ok(()) => 0,
+        Ok(()) => {
+            tracing::info!(
+                target: SUMMARY,
+                command = name,
+                exit_code = 0,
+                seconds,
+                "pgsnap {name}: ok in {seconds:.1} s"
+            );
+            0
+        }
         Err(e) => {
-            eprintln!("pgsnap: error: {e}");
-            e.exit_code()
+            let code = e.exit_code();
+            if !json {
+                eprintln!("pgsnap: error: {e}");
+            }
+            tracing::error!(
+                target: SUMMARY,
+                command = name,
+                exit_code = code,
+                seconds,
+                "pgsnap {name}: failed in {seconds:.1} s (exit {code}): {e}"
+            );
+            code
         }
     }
 }
