@@ -14,6 +14,7 @@ pub mod cluster;
 pub mod demo;
 pub mod engine;
 pub mod format;
+pub mod notify;
 pub mod ops;
 pub mod pg;
 pub mod schema;

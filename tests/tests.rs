@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod damage;
 mod faults;
+mod notify;
 mod ops;
 mod quoting;
 mod restore_safety;

@@ -43,7 +43,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Back up one database into an archive.
-    Backup(BackupArgs),
+    Backup(Box<BackupArgs>),
     /// Restore an archive into a database.
     Restore(RestoreArgs),
     /// Show an archive's table of contents (like pg_restore -l).
@@ -107,7 +107,7 @@ pub struct BackupArgs {
     #[arg(short = 'f', long = "file")]
     pub file: Option<PathBuf>,
     /// Directory for automatically named backups (when -f is not given).
-    #[arg(long, default_value = "backups")]
+    #[arg(long, env = "BACKUP_DIR", default_value = "backups")]
     pub dir: PathBuf,
     /// Name prefix for automatically named backups: NAME_YYYYMMDD_HHMMSS.pgsnap (UTC).
     #[arg(long)]
@@ -145,6 +145,8 @@ pub struct BackupArgs {
     /// With --globals: include the roles' password hashes (needs a superuser).
     #[arg(long = "role-passwords", requires = "globals")]
     pub role_passwords: bool,
+    #[command(flatten)]
+    pub notify: NotifyFlags,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
@@ -329,7 +331,7 @@ pub struct RetentionFlags {
 #[derive(Debug, Args)]
 pub struct BackupsArgs {
     /// The backup directory.
-    #[arg(long)]
+    #[arg(long, env = "BACKUP_DIR")]
     pub dir: PathBuf,
     /// Print a JSON array instead of a table.
     #[arg(long)]
@@ -339,7 +341,7 @@ pub struct BackupsArgs {
 #[derive(Debug, Args)]
 pub struct PruneArgs {
     /// The backup directory.
-    #[arg(long)]
+    #[arg(long, env = "BACKUP_DIR")]
     pub dir: PathBuf,
     #[command(flatten)]
     pub retention: RetentionFlags,
@@ -404,4 +406,41 @@ pub struct HealthArgs {
     /// Also write the verdict as a node-exporter textfile here (atomically).
     #[arg(long, value_name = "FILE")]
     pub prometheus: Option<PathBuf>,
+}
+
+/// Where and when `backup` sends notifications. The SMTP password comes only
+/// from `SMTP_PASSWORD` (never a flag, which `ps` would show).
+#[derive(Debug, Args, Clone, Default)]
+pub struct NotifyFlags {
+    /// When to notify: success, failure or always.
+    #[arg(long = "notify-on", env = "PGSNAP_NOTIFY_ON", default_value = "failure", value_parser = ["success", "failure", "always"])]
+    pub notify_on: String,
+    /// Slack incoming webhook URL.
+    #[arg(long = "slack-webhook", env = "SLACK_WEBHOOK_URL", value_name = "URL")]
+    pub slack_webhook: Option<String>,
+    /// A URL that receives the result as a JSON POST.
+    #[arg(long = "webhook", env = "PGSNAP_WEBHOOK_URL", value_name = "URL")]
+    pub webhook: Option<String>,
+    /// Email recipients (comma-separated).
+    #[arg(
+        long = "email-to",
+        env = "BACKUP_EMAIL_RECIPIENT",
+        value_name = "ADDRESSES"
+    )]
+    pub email_to: Option<String>,
+    /// SMTP server.
+    #[arg(long = "smtp-host", env = "SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port (default 587 with starttls, 465 with tls, 25 with none).
+    #[arg(long = "smtp-port", env = "SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// SMTP user name (the password is read from SMTP_PASSWORD).
+    #[arg(long = "smtp-username", env = "SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    /// Sender address.
+    #[arg(long = "smtp-from", env = "SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// SMTP security: starttls, tls or none.
+    #[arg(long = "smtp-tls", env = "SMTP_TLS", default_value = "starttls", value_parser = ["starttls", "tls", "none"])]
+    pub smtp_tls: String,
 }

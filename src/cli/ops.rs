@@ -5,8 +5,9 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use super::args::{BackupsArgs, HealthArgs, PruneArgs, RetentionFlags};
+use super::args::{BackupsArgs, HealthArgs, NotifyFlags, PruneArgs, RetentionFlags};
 use crate::engine::{self, BackupReport, Depth, Error};
+use crate::notify;
 use crate::ops::health::{self, Integrity, Observed, Thresholds};
 use crate::ops::{self, metadata, prune, Metadata, Rules};
 use crate::pg::ConnParams;
@@ -189,6 +190,42 @@ fn write_textfile(path: &Path, text: &str) -> Result<(), Error> {
         let _ = std::fs::remove_file(&tmp);
     }
     res.map_err(|e| Error::failed(format!("cannot write {}: {e}", path.display())))
+}
+
+/// The notification channels and rule from the flags (and environment).
+pub fn notify_config(f: &NotifyFlags) -> Result<(notify::Channels, notify::When), Error> {
+    let when = notify::When::parse(&f.notify_on).expect("clap checked --notify-on");
+    let nonempty = |o: &Option<String>| o.clone().filter(|v| !v.trim().is_empty());
+    let email = match nonempty(&f.email_to) {
+        None => None,
+        Some(to) => {
+            let host = nonempty(&f.smtp_host).ok_or_else(|| {
+                Error::usage("email notifications (BACKUP_EMAIL_RECIPIENT / --email-to) need SMTP_HOST / --smtp-host")
+            })?;
+            let from = nonempty(&f.smtp_from).unwrap_or_else(|| format!("pgsnap@{}", host));
+            Some(notify::Email {
+                to: to
+                    .split(',')
+                    .map(|a| a.trim().to_string())
+                    .filter(|a| !a.is_empty())
+                    .collect(),
+                from,
+                host,
+                port: f.smtp_port,
+                username: nonempty(&f.smtp_username),
+                password: std::env::var("SMTP_PASSWORD").ok(),
+                tls: notify::SmtpTls::parse(&f.smtp_tls).expect("clap checked --smtp-tls"),
+            })
+        }
+    };
+    Ok((
+        notify::Channels {
+            slack: nonempty(&f.slack_webhook),
+            webhook: nonempty(&f.webhook),
+            email,
+        },
+        when,
+    ))
 }
 
 /// Retention after a successful backup; failures are warnings only.

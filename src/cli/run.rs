@@ -10,11 +10,12 @@ use super::args::{
 use super::logging::{self, SUMMARY};
 use super::ops;
 use crate::engine::{
-    self, BackupOptions, Error, Outcome, Output, RestoreCheckOptions, RestoreCheckReport,
-    RestoreOptions,
+    self, BackupOptions, BackupReport, Error, Outcome, Output, RestoreCheckOptions,
+    RestoreCheckReport, RestoreOptions,
 };
 use crate::format::toc::Section;
 use crate::format::MAX_FRAME_RAW;
+use crate::notify;
 use crate::ops::metadata::{self, Verification};
 use crate::ops::time::rfc3339;
 use crate::ops::time::utc_stamp;
@@ -28,7 +29,7 @@ pub async fn run(cli: Cli) -> i32 {
     let name = cli.command.name();
     let started = Instant::now();
     let res = match cli.command {
-        Command::Backup(a) => backup(a).await,
+        Command::Backup(a) => backup(*a).await,
         Command::Restore(a) => restore(a).await,
         Command::List(a) => list(a),
         Command::Verify(a) if a.restore_check => restore_check(a).await,
@@ -216,8 +217,42 @@ fn selection(f: &SelectFlags, sections: &[String]) -> Result<Selection, Error> {
 }
 
 async fn backup(a: BackupArgs) -> Result<(), Error> {
+    let (channels, when) = ops::notify_config(&a.notify)?;
+    let started = SystemTime::now();
+    let res = run_backup(&a).await;
+    let (database, server) = match conn_params(&a.conn) {
+        Ok(c) => (c.dbname().to_string(), c.describe()),
+        Err(_) => ("?".to_string(), "?".to_string()),
+    };
+    let finished = SystemTime::now();
+    let event = notify::Event {
+        command: "backup",
+        ok: res.is_ok(),
+        database: res.as_ref().map(|r| r.database.clone()).unwrap_or(database),
+        server,
+        backup: res.as_ref().ok().and_then(|r| {
+            r.path.as_ref().map(|p| {
+                p.file_name()
+                    .unwrap_or(p.as_os_str())
+                    .to_string_lossy()
+                    .into_owned()
+            })
+        }),
+        bytes: res.as_ref().ok().map(|r| r.archive_bytes),
+        duration_seconds: finished
+            .duration_since(started)
+            .unwrap_or_default()
+            .as_secs_f64(),
+        error: res.as_ref().err().map(|e| e.to_string()),
+        finished_at: rfc3339(finished),
+    };
+    notify::send(&channels, when, &event).await;
+    res.map(|_| ())
+}
+
+async fn run_backup(a: &BackupArgs) -> Result<BackupReport, Error> {
     let rules = ops::prune_rules_for_backup(a.prune, &a.retention, a.file.is_none())?;
-    let opts = backup_options(&a)?;
+    let opts = backup_options(a)?;
     let started = SystemTime::now();
     let res = tokio::select! {
         r = engine::backup(&opts) => r.map_err(|e| e.note("no archive was written")),
@@ -261,7 +296,7 @@ async fn backup(a: BackupArgs) -> Result<(), Error> {
     if let Some(rules) = rules {
         ops::prune_after_backup(&a.dir, &rules);
     }
-    Ok(())
+    Ok(report)
 }
 
 async fn restore(a: RestoreArgs) -> Result<(), Error> {
