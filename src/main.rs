@@ -3,14 +3,23 @@
 use clap::Parser;
 
 fn main() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // A monitoring plugin's usage error is UNKNOWN (3), not CRITICAL (2).
+    let usage_code = if args.get(1).is_some_and(|a| a == "health") {
+        3
+    } else {
+        2
+    };
+    if let Err(e) = pgsnap::cli::apply_config_file(&args) {
+        eprintln!("pgsnap: error: {e}");
+        std::process::exit(usage_code);
+    }
     let cli = match pgsnap::cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            // A monitoring plugin's usage error is UNKNOWN (3), not CRITICAL (2).
-            let health = std::env::args().nth(1).as_deref() == Some("health");
             let _ = e.print();
             std::process::exit(match e.exit_code() {
-                2 if health => 3,
+                2 => usage_code,
                 code => code,
             });
         }

@@ -149,3 +149,64 @@ async fn json_logs_and_log_file_end_with_a_summary() {
     );
     assert!(last.starts_with("20"), "timestamped: {last}");
 }
+
+/// `--config FILE`: settings named like the environment variables; the
+/// environment wins over the file and a flag over both; a typo is an error.
+#[tokio::test]
+async fn config_file_settings_yield_to_environment_and_flags() {
+    let db = TestDb::new("config").await;
+    db.exec("CREATE TABLE t (id int); INSERT INTO t VALUES (1);")
+        .await;
+    let dir = Scratch::new("config");
+    let (from_file, from_env, from_flag) = (dir.path("file"), dir.path("env"), dir.path("flag"));
+    let config = dir.path("pgsnap.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "# settings for the nightly job\nbackup_dir = \"{}\"\nBACKUP_NAME = \"nightly\"\npgsnap_jobs = 1\n",
+            path_str(&from_file)
+        ),
+    )
+    .unwrap();
+    let conn = db.conninfo();
+    ok(&pgsnap(&[
+        "--config",
+        path_str(&config),
+        "backup",
+        "-d",
+        &conn,
+    ]));
+    let files: Vec<String> = std::fs::read_dir(&from_file)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with("nightly_") && f.ends_with(".pgsnap")),
+        "{files:?}"
+    );
+
+    ok(&pgsnap_env(
+        &["backup", "-d", &conn, "--config", path_str(&config)],
+        &[("BACKUP_DIR", path_str(&from_env))],
+    ));
+    assert!(from_env.is_dir());
+    ok(&pgsnap_env(
+        &["backup", "-d", &conn, "--dir", path_str(&from_flag)],
+        &[
+            ("BACKUP_DIR", path_str(&from_env)),
+            ("PGSNAP_CONFIG", path_str(&config)),
+        ],
+    ));
+    assert!(from_flag.is_dir());
+
+    std::fs::write(&config, "backup_dri = \"/tmp\"\n").unwrap();
+    let out = pgsnap(&["--config", path_str(&config), "backups"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown setting \"backup_dri\""),
+        "{}",
+        stderr(&out)
+    );
+}

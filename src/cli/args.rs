@@ -36,6 +36,10 @@ pub struct Cli {
         value_name = "FILE"
     )]
     pub log_file: Option<PathBuf>,
+    /// Read settings from this TOML file: its keys are the environment variables'
+    /// names (either case); the environment and flags take precedence.
+    #[arg(long, global = true, env = "PGSNAP_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -94,7 +98,11 @@ pub struct ConnFlags {
     #[arg(short = 'U', long = "username")]
     pub user: Option<String>,
     /// Read the password from this file (its first line), e.g. a mounted secret.
-    #[arg(long = "password-file", value_name = "FILE")]
+    #[arg(
+        long = "password-file",
+        env = "PGSNAP_PASSWORD_FILE",
+        value_name = "FILE"
+    )]
     pub password_file: Option<std::path::PathBuf>,
 }
 
@@ -110,25 +118,34 @@ pub struct BackupArgs {
     #[arg(long, env = "BACKUP_DIR", default_value = "backups")]
     pub dir: PathBuf,
     /// Name prefix for automatically named backups: NAME_YYYYMMDD_HHMMSS.pgsnap (UTC).
-    #[arg(long)]
+    #[arg(long, env = "BACKUP_NAME")]
     pub name: Option<String>,
     /// Parallel worker connections.
-    #[arg(short = 'j', long = "jobs", default_value_t = 2)]
+    #[arg(short = 'j', long = "jobs", env = "PGSNAP_JOBS", default_value_t = 2)]
     pub jobs: usize,
     /// zstd compression level (0 = none, 1-22). Level 1 is the default: on the
     /// benchmark dataset it was 20% faster than level 3 at the same size.
-    #[arg(short = 'Z', long = "compress", default_value_t = 1)]
+    #[arg(
+        short = 'Z',
+        long = "compress",
+        env = "PGSNAP_COMPRESS",
+        default_value_t = 1
+    )]
     pub level: i32,
     /// Raw bytes per frame, in KiB.
-    #[arg(long = "chunk-kib", default_value_t = 4096)]
+    #[arg(long = "chunk-kib", env = "PGSNAP_CHUNK_KIB", default_value_t = 4096)]
     pub chunk_kib: usize,
     /// Read tables larger than this many MiB as several ctid ranges in parallel
     /// (PostgreSQL 14+); 0 never splits.
-    #[arg(long = "split-mib", default_value_t = 128)]
+    #[arg(long = "split-mib", env = "PGSNAP_SPLIT_MIB", default_value_t = 128)]
     pub split_mib: u64,
     /// Fail instead of waiting longer than this for a table lock (e.g. 30s, 500ms,
     /// or plain milliseconds as in pg_dump); by default wait.
-    #[arg(long = "lock-wait-timeout", value_name = "DURATION")]
+    #[arg(
+        long = "lock-wait-timeout",
+        env = "PGSNAP_LOCK_WAIT_TIMEOUT",
+        value_name = "DURATION"
+    )]
     pub lock_wait_timeout: Option<String>,
     /// After a successful named backup, apply the retention rules to --dir
     /// (rule flags below, else BACKUP_RETENTION_DAYS / BACKUP_RETENTION_COUNT).
@@ -160,7 +177,7 @@ pub struct RestoreArgs {
     /// The archive to restore.
     pub file: PathBuf,
     /// Parallel worker connections.
-    #[arg(short = 'j', long = "jobs", default_value_t = 2)]
+    #[arg(short = 'j', long = "jobs", env = "PGSNAP_JOBS", default_value_t = 2)]
     pub jobs: usize,
     /// Create the target database if it does not exist.
     #[arg(short = 'C', long)]
@@ -283,7 +300,7 @@ pub struct VerifyArgs {
     #[command(flatten)]
     pub conn: ConnFlags,
     /// Parallel connections for the test restore.
-    #[arg(short = 'j', long = "jobs", default_value_t = 2)]
+    #[arg(short = 'j', long = "jobs", env = "PGSNAP_JOBS", default_value_t = 2)]
     pub jobs: usize,
     /// With --restore-check: also write the report as Markdown to FILE.
     #[arg(long, value_name = "FILE", requires = "restore_check")]
