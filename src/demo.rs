@@ -105,6 +105,7 @@ async fn cycle(
         chunk_size: DEFAULT_CHUNK,
         split_bytes: 128 << 20,
         lock_wait: None,
+        progress: engine::ProgressHandle::default(),
     })
     .await?;
     println!(
@@ -139,6 +140,7 @@ async fn cycle(
         space_check: true,
         analyze: true,
         reindex: false,
+        progress: engine::ProgressHandle::default(),
     })
     .await?;
     println!(

@@ -210,3 +210,58 @@ async fn config_file_settings_yield_to_environment_and_flags() {
         stderr(&out)
     );
 }
+
+/// Runs pgsnap under `script`, on a pseudo-terminal, and returns what it drew.
+fn on_terminal(args: &[&str]) -> String {
+    let dir = Scratch::new("pty");
+    let typescript = dir.path("typescript");
+    let cmd = std::iter::once(env!("CARGO_BIN_EXE_pgsnap").to_string())
+        .chain(args.iter().map(|a| format!("'{a}'")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, path_str(&typescript)])
+        .output()
+        .expect("script (util-linux)");
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned()
+}
+
+/// Progress bars appear on a terminal for backup, verify and restore, and
+/// never with --no-progress or when stderr is not a terminal.
+#[tokio::test]
+async fn progress_bars_only_on_a_terminal() {
+    let db = TestDb::new("progress").await;
+    db.exec("CREATE TABLE t (id int, v text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 300000) g;")
+        .await;
+    let dir = Scratch::new("progress");
+    let file = dir.path("p.pgsnap");
+    let conn = db.conninfo();
+    let drawn = on_terminal(&[
+        "backup",
+        "-d",
+        &conn,
+        "-f",
+        path_str(&file),
+        "--chunk-kib",
+        "64",
+    ]);
+    assert!(
+        drawn.contains("backup [") && drawn.contains(" rows"),
+        "{drawn}"
+    );
+    let drawn = on_terminal(&["verify", path_str(&file)]);
+    assert!(drawn.contains("verify ["), "{drawn}");
+    let target = db.sibling("copy");
+    let tconn = db.cluster.conninfo(&target);
+    let drawn = on_terminal(&["restore", "-d", &tconn, "--create", path_str(&file)]);
+    assert!(drawn.contains("restore ["), "{drawn}");
+    let quiet = on_terminal(&["verify", "--no-progress", path_str(&file)]);
+    assert!(!quiet.contains("verify ["), "{quiet}");
+    let piped = pgsnap(&["verify", path_str(&file)]);
+    assert!(!stderr(&piped).contains("verify ["));
+}

@@ -19,5 +19,5 @@ mod tests;
 
 pub use error::ArchiveError;
 pub use reader::ArchiveReader;
-pub use verify::{verify, verify_stored, verify_with_digests, VerifyReport};
+pub use verify::{verify, verify_reporting, verify_stored, verify_with_digests, VerifyReport};
 pub use writer::ArchiveWriter;

@@ -29,7 +29,19 @@ pub struct VerifyReport {
 
 /// Reads and checks the whole archive; see the module docs.
 pub fn verify(reader: &ArchiveReader) -> Result<VerifyReport, ArchiveError> {
-    verify_streams(reader, false).map(|(report, _)| report)
+    verify_reporting(reader, &|_, _, _| {})
+}
+
+/// Called after each frame of a stream checks out, with its raw bytes and the
+/// rows it completed.
+pub type OnFrame<'a> = &'a (dyn Fn(&StreamInfo, u64, u64) + Sync);
+
+/// [`verify`], telling `on_frame` about each frame as it checks out.
+pub fn verify_reporting(
+    reader: &ArchiveReader,
+    on_frame: OnFrame,
+) -> Result<VerifyReport, ArchiveError> {
+    verify_streams(reader, false, on_frame).map(|(report, _)| report)
 }
 
 /// [`verify`], and each stream's [`RowDigest`] (in the TOC's stream order),
@@ -37,19 +49,20 @@ pub fn verify(reader: &ArchiveReader) -> Result<VerifyReport, ArchiveError> {
 pub fn verify_with_digests(
     reader: &ArchiveReader,
 ) -> Result<(VerifyReport, Vec<RowDigest>), ArchiveError> {
-    verify_streams(reader, true)
+    verify_streams(reader, true, &|_, _, _| {})
 }
 
 fn verify_streams(
     reader: &ArchiveReader,
     digests: bool,
+    on_frame: OnFrame,
 ) -> Result<(VerifyReport, Vec<RowDigest>), ArchiveError> {
     check_tiling(reader)?;
     let toc = reader.toc();
     let results: Vec<Result<(u64, RowDigest), ArchiveError>> = toc
         .streams
         .par_iter()
-        .map(|s| verify_stream(reader, s, digests))
+        .map(|s| verify_stream(reader, s, digests, on_frame))
         .collect();
     let mut report = VerifyReport {
         streams: toc.streams.len(),
@@ -146,6 +159,7 @@ fn verify_stream(
     reader: &ArchiveReader,
     s: &StreamInfo,
     digest: bool,
+    on_frame: OnFrame,
 ) -> Result<(u64, RowDigest), ArchiveError> {
     if s.frames.is_empty() {
         // The table was empty at backup time: nothing was copied.
@@ -167,6 +181,7 @@ fn verify_stream(
     for seq in 0..s.frames.len() {
         let raw = reader.read_frame(s, seq)?;
         crc.update(&raw);
+        let rows_before = scan.rows();
         let fed = if digest {
             scan.feed_into(&raw, &mut row_digest)
         } else {
@@ -179,6 +194,7 @@ fn verify_stream(
                 e,
             )
         })?;
+        on_frame(s, raw.len() as u64, scan.rows() - rows_before);
     }
     let rows = scan
         .finish()

@@ -36,6 +36,9 @@ pub struct Cli {
         value_name = "FILE"
     )]
     pub log_file: Option<PathBuf>,
+    /// No progress bars (they are drawn only on a terminal anyway).
+    #[arg(long = "no-progress", global = true, env = "PGSNAP_NO_PROGRESS")]
+    pub no_progress: bool,
     /// Read settings from this TOML file: its keys are the environment variables'
     /// names (either case); the environment and flags take precedence.
     #[arg(long, global = true, env = "PGSNAP_CONFIG", value_name = "FILE")]

@@ -5,6 +5,7 @@ mod args;
 mod config;
 mod logging;
 mod ops;
+mod progress;
 mod run;
 
 pub use args::{Cli, Command};

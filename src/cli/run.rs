@@ -9,8 +9,9 @@ use super::args::{
 };
 use super::logging::{self, SUMMARY};
 use super::ops;
+use super::progress;
 use crate::engine::{
-    self, BackupOptions, BackupReport, Error, Outcome, Output, RestoreCheckOptions,
+    self, BackupOptions, BackupReport, Error, Outcome, Output, ProgressHandle, RestoreCheckOptions,
     RestoreCheckReport, RestoreOptions,
 };
 use crate::format::toc::Section;
@@ -28,12 +29,13 @@ pub async fn run(cli: Cli) -> i32 {
     let json = logging::json(&cli);
     let name = cli.command.name();
     let started = Instant::now();
+    let bars = progress::handle(&cli, cli.no_progress);
     let res = match cli.command {
-        Command::Backup(a) => backup(*a).await,
-        Command::Restore(a) => restore(a).await,
+        Command::Backup(a) => backup(*a, bars).await,
+        Command::Restore(a) => restore(a, bars).await,
         Command::List(a) => list(a),
         Command::Verify(a) if a.restore_check => restore_check(a).await,
-        Command::Verify(a) => verify(a),
+        Command::Verify(a) => verify(a, &bars),
         Command::Backups(a) => ops::backups(a),
         Command::Prune(a) => ops::prune(a),
         Command::Health(a) => {
@@ -113,7 +115,7 @@ fn read_password_file(path: &std::path::Path) -> Result<String, Error> {
     Ok(text.lines().next().unwrap_or_default().to_string())
 }
 
-fn backup_options(a: &BackupArgs) -> Result<BackupOptions, Error> {
+fn backup_options(a: &BackupArgs, progress: ProgressHandle) -> Result<BackupOptions, Error> {
     if !(0..=22).contains(&a.level) {
         return Err(Error::usage(
             "-Z/--compress must be between 0 (none) and 22",
@@ -168,6 +170,7 @@ fn backup_options(a: &BackupArgs) -> Result<BackupOptions, Error> {
             .transpose()?,
         selection: selection(&a.select, &[])?,
         globals: a.globals.then_some(a.role_passwords),
+        progress,
     })
 }
 
@@ -216,10 +219,10 @@ fn selection(f: &SelectFlags, sections: &[String]) -> Result<Selection, Error> {
     })
 }
 
-async fn backup(a: BackupArgs) -> Result<(), Error> {
+async fn backup(a: BackupArgs, progress: ProgressHandle) -> Result<(), Error> {
     let (channels, when) = ops::notify_config(&a.notify)?;
     let started = SystemTime::now();
-    let res = run_backup(&a).await;
+    let res = run_backup(&a, progress).await;
     let (database, server) = match conn_params(&a.conn) {
         Ok(c) => (c.dbname().to_string(), c.describe()),
         Err(_) => ("?".to_string(), "?".to_string()),
@@ -250,9 +253,9 @@ async fn backup(a: BackupArgs) -> Result<(), Error> {
     res.map(|_| ())
 }
 
-async fn run_backup(a: &BackupArgs) -> Result<BackupReport, Error> {
+async fn run_backup(a: &BackupArgs, progress: ProgressHandle) -> Result<BackupReport, Error> {
     let rules = ops::prune_rules_for_backup(a.prune, &a.retention, a.file.is_none())?;
-    let opts = backup_options(a)?;
+    let opts = backup_options(a, progress)?;
     let started = SystemTime::now();
     let res = tokio::select! {
         r = engine::backup(&opts) => r.map_err(|e| e.note("no archive was written")),
@@ -299,7 +302,7 @@ async fn run_backup(a: &BackupArgs) -> Result<BackupReport, Error> {
     Ok(report)
 }
 
-async fn restore(a: RestoreArgs) -> Result<(), Error> {
+async fn restore(a: RestoreArgs, progress: ProgressHandle) -> Result<(), Error> {
     let mut overrides = Vec::new();
     for s in &a.settings {
         let (name, value) = s
@@ -325,6 +328,7 @@ async fn restore(a: RestoreArgs) -> Result<(), Error> {
         space_check: !a.no_space_check,
         analyze: !a.no_analyze,
         reindex: a.reindex,
+        progress,
     };
     confirm_production(&a, &opts.conn).await?;
     let report = tokio::select! {
@@ -405,8 +409,8 @@ fn list(a: ListArgs) -> Result<(), Error> {
     Ok(())
 }
 
-fn verify(a: VerifyArgs) -> Result<(), Error> {
-    let res = engine::verify(&a.file);
+fn verify(a: VerifyArgs, progress: &ProgressHandle) -> Result<(), Error> {
+    let res = engine::verify_with_progress(&a.file, progress);
     let verification = Verification {
         at: rfc3339(SystemTime::now()),
         method: "offline".into(),

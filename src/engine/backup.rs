@@ -22,7 +22,7 @@ use tokio::task::JoinSet;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::Client;
 
-use super::Error;
+use super::{Error, ProgressHandle};
 use crate::archive::{self, ArchiveReader, ArchiveWriter};
 use crate::format::toc::{CompressionInfo, FrameRef, StreamId, StreamInfo, StreamPart, Toc};
 use crate::format::{encode_frame, EncodedFrame, FormatError, FORMAT_MAJOR, FORMAT_MINOR};
@@ -59,6 +59,7 @@ pub struct BackupOptions {
     /// `--globals`: also the roles the database refers to; `Some(true)`
     /// with their passwords (`--role-passwords`).
     pub globals: Option<bool>,
+    pub progress: ProgressHandle,
 }
 
 #[derive(Debug, Clone)]
@@ -211,6 +212,7 @@ struct Shared {
     writer_failed: Arc<AtomicBool>,
     level: i32,
     chunk: usize,
+    progress: ProgressHandle,
 }
 
 pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
@@ -370,6 +372,7 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         writer_failed,
         level: opts.level,
         chunk: opts.chunk_size,
+        progress: opts.progress.clone(),
     });
 
     let mut stats = Vec::new();
@@ -381,8 +384,17 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
             queue.push_back(item);
         }
     }
+    opts.progress.start(
+        "backup",
+        queue
+            .iter()
+            .map(|i| i.blocks().saturating_mul(facts.block_size))
+            .sum(),
+    );
     *shared.queue.lock().expect("queue lock") = queue;
-    let stats = run_workers(workers, &shared).await.map(|mut copied| {
+    let copied = run_workers(workers, &shared).await;
+    opts.progress.finish();
+    let stats = copied.map(|mut copied| {
         stats.append(&mut copied);
         stats
     });
@@ -727,6 +739,8 @@ async fn copy_table(
         }
     };
     futures_util::pin_mut!(stream);
+    let label = quote::qualified(&table.schema, &table.table);
+    shared.progress.table_started(&label);
     let mut scanner = CopyScanner::new(table.format);
     let mut crc = crc32fast::Hasher::new();
     let mut buf = BytesMut::with_capacity(shared.chunk);
@@ -741,11 +755,15 @@ async fn copy_table(
                 )
             }
         };
+        let rows_before = scanner.rows();
         scanner
             .feed(&piece)
             .map_err(|e| Error::failed(format!("server sent a malformed COPY stream: {e}")))?;
         crc.update(&piece);
         raw_bytes += piece.len() as u64;
+        shared
+            .progress
+            .advance(&label, piece.len() as u64, scanner.rows() - rows_before);
         let mut rest = &piece[..];
         while !rest.is_empty() {
             let take = rest.len().min(shared.chunk - buf.len());
@@ -764,6 +782,7 @@ async fn copy_table(
     let rows = scanner
         .finish()
         .map_err(|e| Error::failed(format!("server sent an incomplete COPY stream: {e}")))?;
+    shared.progress.table_finished(&label);
     Ok(StreamStats {
         id,
         table,

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::Error;
+use super::{Error, ProgressHandle};
 use crate::archive::{self, ArchiveReader, VerifyReport};
 use crate::format::toc::{DumpId, ObjectKind, Section, StreamPart, Toc};
 
@@ -157,8 +157,19 @@ impl Listing {
 
 /// Reads every frame and checks every checksum, stream and row count.
 pub fn verify(path: &Path) -> Result<VerifyReport, Error> {
+    verify_with_progress(path, &ProgressHandle::default())
+}
+
+/// [`verify`], reporting each stream's bytes and rows to `progress`.
+pub fn verify_with_progress(path: &Path, progress: &ProgressHandle) -> Result<VerifyReport, Error> {
     let reader = ArchiveReader::open(path)?;
-    Ok(archive::verify(&reader)?)
+    let toc = reader.toc();
+    progress.start("verify", toc.streams.iter().map(|s| s.raw_bytes).sum());
+    let res = archive::verify_reporting(&reader, &|s, bytes, rows| {
+        progress.advance(&format!("{}.{}", s.schema, s.table), bytes, rows)
+    });
+    progress.finish();
+    Ok(res?)
 }
 
 /// How deep [`check_integrity`] reads.

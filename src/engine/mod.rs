@@ -8,14 +8,16 @@ mod error;
 mod inspect;
 mod plan;
 mod preflight;
+mod progress;
 mod restore;
 mod restore_check;
 mod staged;
 
 pub use backup::{backup, BackupOptions, BackupReport, Output, TableStats};
 pub use error::Error;
-pub use inspect::{check_integrity, list, verify, Depth, Listing};
+pub use inspect::{check_integrity, list, verify, verify_with_progress, Depth, Listing};
 pub use preflight::{marked_production, ENVIRONMENT_SETTING};
+pub use progress::{Progress, ProgressHandle};
 pub use restore::{restore, restore_settings, RestoreOptions, RestoreReport};
 pub use restore_check::{
     restore_check, CheckOutcome, Outcome, RestoreCheckOptions, RestoreCheckReport,

@@ -27,6 +27,7 @@ use super::backup::column_list;
 use super::plan::{Job, RestorePlan};
 use super::preflight;
 use super::Error;
+use super::ProgressHandle;
 use crate::archive::ArchiveReader;
 use crate::format::toc::{DumpId, ObjectKind, SchemaEntry, Section, StreamInfo, Toc};
 use crate::pg::copyscan::CopyScanner;
@@ -56,6 +57,7 @@ pub struct RestoreOptions {
     pub analyze: bool,
     /// `REINDEX` the restored tables afterwards.
     pub reindex: bool,
+    pub progress: ProgressHandle,
 }
 
 #[derive(Debug, Clone)]
@@ -154,11 +156,14 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
         }
     }
 
+    opts.progress
+        .start("restore", toc.streams.iter().map(|s| s.raw_bytes).sum());
     let res = if opts.single_transaction {
-        restore_serially(&client, &reader).await
+        restore_serially(&client, &reader, &opts.progress).await
     } else {
         restore_parallel(opts, &client, &reader, &full_toc).await
     };
+    opts.progress.finish();
     match (res, opts.single_transaction) {
         (Ok(()), false) => {}
         (Ok(()), true) => run_sql(&client, "COMMIT", "commit the restore").await?,
@@ -238,14 +243,18 @@ async fn restore_parallel(
 
 /// Everything on one connection, in archive order, inside the caller's
 /// transaction (`--single-transaction`).
-async fn restore_serially(client: &Client, reader: &Arc<ArchiveReader>) -> Result<(), Error> {
+async fn restore_serially(
+    client: &Client,
+    reader: &Arc<ArchiveReader>,
+    progress: &ProgressHandle,
+) -> Result<(), Error> {
     let toc = reader.toc();
     let (no_reason, in_transaction) = (CloseReason::default(), true);
     for entry in toc.entries.iter().filter(|e| e.section == Section::PreData) {
         run_entry(client, entry).await?;
     }
     for stream in &toc.streams {
-        copy_in(client, &no_reason, reader, stream, in_transaction)
+        copy_in(client, &no_reason, reader, stream, in_transaction, progress)
             .await
             .map_err(|e| {
                 e.context(format!(
@@ -488,12 +497,13 @@ async fn copy_in(
     reader: &Arc<ArchiveReader>,
     stream: &StreamInfo,
     in_transaction: bool,
+    progress: &ProgressHandle,
 ) -> Result<(), Error> {
     if stream.frames.is_empty() {
         return Ok(());
     }
     if stream.schema == LARGE_OBJECT_SCHEMA && stream.table == LARGE_OBJECT_TABLE {
-        return large_objects_in(client, closed, reader, stream).await;
+        return large_objects_in(client, closed, reader, stream, progress).await;
     }
     let name = quote::qualified(&stream.schema, &stream.table);
     // FREEZE needs the table created or truncated in the same transaction; only
@@ -506,7 +516,7 @@ async fn copy_in(
         if freeze { ", FREEZE" } else { "" }
     );
     if !freeze {
-        return copy_stream(client, closed, reader, stream, &sql).await;
+        return copy_stream(client, closed, reader, stream, &sql, progress).await;
     }
     if in_transaction {
         // The caller's transaction: the TRUNCATE counts for FREEZE, and a
@@ -517,7 +527,7 @@ async fn copy_in(
             "prepare COPY FREEZE",
         )
         .await?;
-        return copy_stream(client, closed, reader, stream, &sql).await;
+        return copy_stream(client, closed, reader, stream, &sql, progress).await;
     }
     if let Err(e) = client
         .batch_execute(&format!("BEGIN; TRUNCATE ONLY {name}"))
@@ -526,7 +536,7 @@ async fn copy_in(
         let _ = client.batch_execute("ROLLBACK").await;
         return Err(server_error("could not prepare COPY FREEZE", closed, &e).await);
     }
-    match copy_stream(client, closed, reader, stream, &sql).await {
+    match copy_stream(client, closed, reader, stream, &sql, progress).await {
         Ok(()) => match client.batch_execute("COMMIT").await {
             Ok(()) => Ok(()),
             Err(e) => Err(server_error("COMMIT failed", closed, &e).await),
@@ -545,6 +555,7 @@ async fn large_objects_in(
     closed: &CloseReason,
     reader: &Arc<ArchiveReader>,
     stream: &StreamInfo,
+    progress: &ProgressHandle,
 ) -> Result<(), Error> {
     let table = quote::qualified(LARGE_OBJECT_SCHEMA, LARGE_OBJECT_TABLE);
     run_sql(
@@ -561,7 +572,7 @@ async fn large_objects_in(
         column_list(&stream.columns),
         stream.format.as_sql()
     );
-    copy_stream(client, closed, reader, stream, &copy).await?;
+    copy_stream(client, closed, reader, stream, &copy, progress).await?;
     run_sql(
         client,
         &format!(
@@ -581,7 +592,10 @@ async fn copy_stream(
     reader: &Arc<ArchiveReader>,
     stream: &StreamInfo,
     sql: &str,
+    progress: &ProgressHandle,
 ) -> Result<(), Error> {
+    let label = quote::qualified(&stream.schema, &stream.table);
+    progress.table_started(&label);
     let sink = match client.copy_in::<_, Bytes>(sql).await {
         Ok(s) => s,
         Err(e) => return Err(server_error("COPY failed to start", closed, &e).await),
@@ -604,12 +618,14 @@ async fn copy_stream(
         if seq + 1 < stream.frames.len() {
             next = Some(read(seq + 1));
         }
+        let rows_before = scanner.rows();
         scanner.feed(&raw).map_err(|e| {
             Error::failed(format!(
                 "frame {seq}: the archive's COPY data is malformed: {e}"
             ))
         })?;
         crc.update(&raw);
+        progress.advance(&label, raw.len() as u64, scanner.rows() - rows_before);
         if let Err(e) = sink.send(Bytes::from(raw)).await {
             return Err(server_error("COPY failed", closed, &e).await);
         }
@@ -632,6 +648,7 @@ async fn copy_stream(
             "server loaded {written} rows, the archive has {rows}"
         )));
     }
+    progress.table_finished(&label);
     Ok(())
 }
 
@@ -673,6 +690,7 @@ async fn run_plan(
         let entries = Arc::clone(&entries);
         let reader = Arc::clone(reader);
         let settings = opts.settings.clone();
+        let progress = opts.progress.clone();
         set.spawn(async move {
             let (client, closed) = conn.connect_watched("pgsnap restore worker").await?;
             session::setup_writer(&client).await?;
@@ -683,7 +701,7 @@ async fn run_plan(
                     Job::Entry(id) => run_entry(&client, &entries[&id]).await,
                     Job::Stream(i) => {
                         let stream = &reader.toc().streams[i];
-                        copy_in(&client, &closed, &reader, stream, false)
+                        copy_in(&client, &closed, &reader, stream, false, &progress)
                             .await
                             .map_err(|e| {
                                 e.context(format!(

@@ -27,7 +27,7 @@ use tokio_postgres::Client;
 
 use super::backup::{backup, BackupOptions, Output};
 use super::restore::{restore, restore_settings, RestoreOptions};
-use super::Error;
+use super::{Error, ProgressHandle};
 use crate::archive::{self, ArchiveReader};
 use crate::format::toc::{CopyFormat, ObjectKind, Section, Toc};
 use crate::ops::time::{rfc3339, utc_stamp};
@@ -292,6 +292,7 @@ async fn run_restore_checks(
         space_check: true,
         analyze: false,
         reindex: false,
+        progress: ProgressHandle::default(),
     };
     let pre = restore(&restore_opts(vec![Section::PreData])).await;
     let pre_entries = toc
@@ -560,6 +561,7 @@ async fn check_objects(target: &ConnParams, toc: &Toc) -> Result<String, String>
             ..Selection::default()
         },
         globals: None,
+        progress: ProgressHandle::default(),
     })
     .await;
     let counts = match rebacked.and_then(|_| Ok(ArchiveReader::open(&file)?)) {
