@@ -265,3 +265,158 @@ async fn failures_are_notified_and_a_failing_channel_changes_nothing() {
     assert!(stderr(&out).contains("need SMTP_HOST"), "{}", stderr(&out));
     assert!(!dir.path("u.pgsnap").exists());
 }
+
+/// A CA and a server certificate for 127.0.0.1, made with openssl.
+fn certificates(dir: &Scratch) -> (String, String, String) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(&dir.0)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=pgsnap-test-ca",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(
+        dir.path("san.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    let p = |n: &str| path_str(&dir.path(n)).to_string();
+    (p("ca.crt"), p("server.crt"), p("server.key"))
+}
+
+/// Email over STARTTLS with authentication, the way a real relay takes it;
+/// a wrong password is a warning, not a failed backup.
+#[tokio::test]
+async fn email_goes_over_starttls_with_authentication() {
+    let db = TestDb::new("notifytls").await;
+    db.exec("CREATE TABLE t (id int);").await;
+    let dir = Scratch::new("notifytls");
+    let (ca, cert, key) = certificates(&dir);
+    let port = free_port();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp/starttls_server.py");
+    let mut server = Command::new("python3")
+        .args([script, &port.to_string(), &cert, &key, "pgsnap", "s3cret"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = mpsc::channel();
+    let stdout = server.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    assert_eq!(
+        lines.recv_timeout(Duration::from_secs(30)).unwrap(),
+        "READY"
+    );
+    let port = port.to_string();
+    let conn = db.conninfo();
+    let env = |password: &'static str| {
+        vec![
+            ("BACKUP_EMAIL_RECIPIENT", "ops@example.com"),
+            ("SMTP_HOST", "127.0.0.1"),
+            ("SMTP_PORT", port.as_str()),
+            ("SMTP_USERNAME", "pgsnap"),
+            ("SMTP_PASSWORD", password),
+            ("SMTP_FROM", "pgsnap@example.com"),
+            ("SMTP_CA_FILE", ca.as_str()),
+            ("PGSNAP_NOTIFY_ON", "always"),
+        ]
+    };
+    let out = pgsnap_env(
+        &["backup", "-d", &conn, "-f", path_str(&dir.path("a.pgsnap"))],
+        &env("s3cret"),
+    );
+    ok(&out);
+    assert!(
+        stderr(&out).contains("notification sent by email"),
+        "{}",
+        stderr(&out)
+    );
+    let mut mail = Vec::new();
+    loop {
+        let line = lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the message");
+        if line == "END-MESSAGE" {
+            break;
+        }
+        mail.push(line);
+    }
+    let mail = mail.join("\n");
+    assert!(mail.starts_with("AUTH pgsnap TLS True"), "{mail}");
+    assert!(
+        mail.contains(&format!("Subject: pgsnap backup: {} OK", db.name)),
+        "{mail}"
+    );
+
+    let out = pgsnap_env(
+        &["backup", "-d", &conn, "-f", path_str(&dir.path("b.pgsnap"))],
+        &env("wrong"),
+    );
+    ok(&out);
+    assert!(
+        stderr(&out).contains("notification by email failed"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("wrong"),
+        "the password is never shown"
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+}

@@ -460,6 +460,9 @@ pub struct NotifyFlags {
     /// Sender address.
     #[arg(long = "smtp-from", env = "SMTP_FROM")]
     pub smtp_from: Option<String>,
+    /// A PEM CA certificate to trust for the SMTP server (besides the bundled roots).
+    #[arg(long = "smtp-ca-file", env = "SMTP_CA_FILE", value_name = "FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
     /// SMTP security: starttls, tls or none.
     #[arg(long = "smtp-tls", env = "SMTP_TLS", default_value = "starttls", value_parser = ["starttls", "tls", "none"])]
     pub smtp_tls: String,

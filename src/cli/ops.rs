@@ -215,6 +215,7 @@ pub fn notify_config(f: &NotifyFlags) -> Result<(notify::Channels, notify::When)
                 username: nonempty(&f.smtp_username),
                 password: std::env::var("SMTP_PASSWORD").ok(),
                 tls: notify::SmtpTls::parse(&f.smtp_tls).expect("clap checked --smtp-tls"),
+                ca_file: f.smtp_ca_file.clone(),
             })
         }
     };

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::Serialize;
 
@@ -74,6 +75,9 @@ pub struct Email {
     pub username: Option<String>,
     pub password: Option<String>,
     pub tls: SmtpTls,
+    /// A PEM CA certificate to trust besides the bundled Mozilla roots (an
+    /// internal relay's).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Email {
@@ -275,17 +279,15 @@ async fn mail(e: &Email, event: &Event) -> Result<(), String> {
     let message = builder
         .body(event.text())
         .map_err(|err| format!("cannot build the message: {err}"))?;
-    let transport = match e.tls {
-        SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&e.host),
-        SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&e.host)
-            .map_err(|err| format!("SMTP host {:?}: {err}", e.host))?,
-        SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&e.host)
-            .map_err(|err| format!("SMTP host {:?}: {err}", e.host))?,
+    let (tls, default_port) = match e.tls {
+        SmtpTls::None => (Tls::None, 25),
+        SmtpTls::StartTls => (Tls::Required(tls_parameters(e)?), 587),
+        SmtpTls::Tls => (Tls::Wrapper(tls_parameters(e)?), 465),
     };
-    let mut transport = transport.timeout(Some(Duration::from_secs(20)));
-    if let Some(port) = e.port {
-        transport = transport.port(port);
-    }
+    let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&e.host)
+        .port(e.port.unwrap_or(default_port))
+        .tls(tls)
+        .timeout(Some(Duration::from_secs(20)));
     if let Some(user) = &e.username {
         transport = transport.credentials(Credentials::new(
             user.clone(),
@@ -298,6 +300,20 @@ async fn mail(e: &Email, event: &Event) -> Result<(), String> {
         .await
         .map(|_| ())
         .map_err(|err| format!("SMTP {}: {}", e.host, error_chain(&err)))
+}
+
+/// TLS for the SMTP host: the bundled roots, plus `ca_file` when given.
+fn tls_parameters(e: &Email) -> Result<TlsParameters, String> {
+    let mut b = TlsParameters::builder(e.host.clone());
+    if let Some(path) = &e.ca_file {
+        let pem = std::fs::read(path)
+            .map_err(|err| format!("cannot read SMTP_CA_FILE {}: {err}", path.display()))?;
+        let cert = Certificate::from_pem(&pem)
+            .map_err(|err| format!("SMTP_CA_FILE {}: {err}", path.display()))?;
+        b = b.add_root_certificate(cert);
+    }
+    b.build_rustls()
+        .map_err(|err| format!("TLS for SMTP host {:?}: {err}", e.host))
 }
 
 #[cfg(test)]
