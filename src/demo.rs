@@ -131,7 +131,7 @@ async fn cycle(
         selection: Selection::default(),
         globals: false,
         conn: cluster.params("demo_restored"),
-        input: file,
+        input: crate::storage::Location::Local(file),
         jobs,
         create: true,
         clean: false,

@@ -18,3 +18,4 @@ pub mod notify;
 pub mod ops;
 pub mod pg;
 pub mod schema;
+pub mod storage;

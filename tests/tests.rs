@@ -12,6 +12,7 @@ mod ops;
 mod quoting;
 mod restore_safety;
 mod roundtrip;
+mod s3;
 mod seclabels;
 mod select;
 mod tls;

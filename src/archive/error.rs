@@ -9,7 +9,6 @@
 
 use std::fmt;
 use std::io;
-use std::path::Path;
 
 use crate::format::FormatError;
 
@@ -47,16 +46,16 @@ impl ArchiveError {
         }))
     }
 
-    pub(crate) fn incomplete(path: &Path, detail: impl fmt::Display) -> Self {
+    pub(crate) fn incomplete(name: &str, detail: impl fmt::Display) -> Self {
         ArchiveError(Box::new(Inner::Incomplete {
-            path: path.display().to_string(),
+            path: name.to_string(),
             detail: detail.to_string(),
         }))
     }
 
-    pub(crate) fn not_archive(path: &Path) -> Self {
+    pub(crate) fn not_archive(name: &str) -> Self {
         ArchiveError(Box::new(Inner::NotArchive {
-            path: path.display().to_string(),
+            path: name.to_string(),
         }))
     }
 

@@ -18,6 +18,6 @@ mod fuzz_regressions;
 mod tests;
 
 pub use error::ArchiveError;
-pub use reader::ArchiveReader;
+pub use reader::{ArchiveReader, FileSource, Source};
 pub use verify::{verify, verify_reporting, verify_stored, verify_with_digests, VerifyReport};
 pub use writer::ArchiveWriter;

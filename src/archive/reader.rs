@@ -1,11 +1,13 @@
-//! Random-access reading of a finished archive file.
+//! Random-access reading of a finished archive, from a file or any other
+//! [`Source`] of positioned reads (an object store's ranged GETs).
 //!
 //! `open` checks the file header, the trailer (read from the end), the layout
 //! and the table of contents, so everything after it can trust the TOC's
-//! offsets. Frames are read with positioned reads (`pread`), so `&self`
-//! methods work from many threads at once: parallel restore workers share
-//! one reader in an `Arc`.
+//! offsets. Frames are read with positioned reads, so `&self` methods work
+//! from many threads at once: parallel restore workers share one reader in an
+//! `Arc`.
 
+use std::fmt;
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
@@ -18,11 +20,61 @@ use crate::format::{
     HEADER_LEN, TRAILER_LEN,
 };
 
+/// Positioned reads of an archive's bytes.
+pub trait Source: Send + Sync + fmt::Debug {
+    /// The archive's name in messages (a path or a URL).
+    fn name(&self) -> String;
+    /// The archive's size in bytes.
+    fn size(&self) -> u64;
+    /// Exactly `n` bytes at `offset`; `UnexpectedEof` when there are fewer.
+    fn read_exact_at(&self, offset: u64, n: usize) -> io::Result<Vec<u8>>;
+}
+
+/// A local file.
+#[derive(Debug)]
+pub struct FileSource {
+    file: File,
+    path: PathBuf,
+    len: u64,
+}
+
+impl FileSource {
+    pub fn open(path: &Path) -> Result<Self, ArchiveError> {
+        let file = File::open(path)
+            .map_err(|e| ArchiveError::io(format!("opening {}", path.display()), e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| ArchiveError::io(format!("reading {}", path.display()), e))?
+            .len();
+        Ok(FileSource {
+            file,
+            path: path.to_path_buf(),
+            len,
+        })
+    }
+}
+
+impl Source for FileSource {
+    fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn size(&self) -> u64 {
+        self.len
+    }
+
+    fn read_exact_at(&self, offset: u64, n: usize) -> io::Result<Vec<u8>> {
+        let mut buf = vec![0u8; n];
+        self.file.read_exact_at(&mut buf, offset)?;
+        Ok(buf)
+    }
+}
+
 /// An open, checked archive; see the module docs.
 #[derive(Debug)]
 pub struct ArchiveReader {
-    file: File,
-    path: PathBuf,
+    source: Box<dyn Source>,
+    name: String,
     len: u64,
     trailer: Trailer,
     toc: Toc,
@@ -36,13 +88,15 @@ pub(crate) fn table_name(s: &StreamInfo) -> String {
 impl ArchiveReader {
     /// Opens `path` and checks header, trailer, layout and TOC.
     pub fn open(path: &Path) -> Result<Self, ArchiveError> {
-        let file = File::open(path)
-            .map_err(|e| ArchiveError::io(format!("opening {}", path.display()), e))?;
-        let len = file
-            .metadata()
-            .map_err(|e| ArchiveError::io(format!("reading {}", path.display()), e))?
-            .len();
-        let read = |offset, n| read_at(&file, path, offset, n);
+        Self::open_source(Box::new(FileSource::open(path)?))
+    }
+
+    /// Opens an archive from any source and checks it as [`ArchiveReader::open`] does.
+    pub fn open_source(source: Box<dyn Source>) -> Result<Self, ArchiveError> {
+        let name = source.name();
+        let len = source.size();
+        let read = |offset, n| read_at(source.as_ref(), &name, offset, n);
+        let path = name.as_str();
 
         let head = read(0, len.min(HEADER_LEN as u64) as usize)?;
         FileHeader::decode(&head).map_err(|e| {
@@ -73,8 +127,8 @@ impl ArchiveReader {
         let toc = decode_toc(&stored, &trailer)
             .map_err(|e| ArchiveError::format("table of contents", trailer.toc_offset, e))?;
         Ok(ArchiveReader {
-            file,
-            path: path.to_path_buf(),
+            source,
+            name,
             len,
             trailer,
             toc,
@@ -105,9 +159,9 @@ impl ArchiveReader {
         self.len
     }
 
-    /// The path the archive was opened from.
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The name the archive was opened by (a path or a URL).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// Reads, checks and decompresses frame `seq` of `stream` (a stream of
@@ -143,8 +197,8 @@ impl ArchiveReader {
             )));
         };
         let buf = read_at(
-            &self.file,
-            &self.path,
+            self.source.as_ref(),
+            &self.name,
             f.offset,
             FRAME_HEADER_LEN + f.stored_len as usize,
         )?;
@@ -178,19 +232,22 @@ impl ArchiveReader {
     }
 }
 
-/// Reads exactly `n` bytes at `offset`; a file shorter than that is damage.
-fn read_at(file: &File, path: &Path, offset: u64, n: usize) -> Result<Vec<u8>, ArchiveError> {
-    let mut buf = vec![0u8; n];
-    file.read_exact_at(&mut buf, offset).map_err(|e| {
+/// Reads exactly `n` bytes at `offset`; an archive shorter than that is damage.
+fn read_at(
+    source: &dyn Source,
+    name: &str,
+    offset: u64,
+    n: usize,
+) -> Result<Vec<u8>, ArchiveError> {
+    source.read_exact_at(offset, n).map_err(|e| {
         if e.kind() == io::ErrorKind::UnexpectedEof {
             ArchiveError::damage(
-                path.display().to_string(),
+                name.to_string(),
                 Some(offset),
                 format!("file ends before the {n} bytes expected here"),
             )
         } else {
-            ArchiveError::io(format!("reading {} at byte {offset}", path.display()), e)
+            ArchiveError::io(format!("reading {name} at byte {offset}"), e)
         }
-    })?;
-    Ok(buf)
+    })
 }

@@ -36,6 +36,15 @@ pub struct Cli {
         value_name = "FILE"
     )]
     pub log_file: Option<PathBuf>,
+    /// How long one object-store request may take (e.g. 60s, 2min); requests
+    /// are retried with backoff on transient errors.
+    #[arg(
+        long = "storage-timeout",
+        global = true,
+        env = "PGSNAP_STORAGE_TIMEOUT",
+        default_value = "60s"
+    )]
+    pub storage_timeout: String,
     /// No progress bars (they are drawn only on a terminal anyway).
     #[arg(long = "no-progress", global = true, env = "PGSNAP_NO_PROGRESS")]
     pub no_progress: bool,

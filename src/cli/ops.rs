@@ -11,6 +11,7 @@ use crate::notify;
 use crate::ops::health::{self, Integrity, Observed, Thresholds};
 use crate::ops::{self, metadata, prune, Metadata, Rules};
 use crate::pg::ConnParams;
+use crate::storage::{self, ObjectLocation};
 
 /// The rules from the flags; without any rule flag, from
 /// `BACKUP_RETENTION_DAYS` / `BACKUP_RETENTION_COUNT`. `None`: no rule at all.
@@ -258,6 +259,47 @@ pub fn record_success(
     let meta = Metadata::success(archive, report, conn.describe());
     metadata::write(&metadata::path_for(archive), &meta)
         .map_err(|e| e.context("the archive was written, but its metadata was not"))
+}
+
+/// Writes `NAME.pgsnap.json` beside an archive in an object store.
+pub fn record_object_success(
+    archive: &ObjectLocation,
+    report: &BackupReport,
+    conn: &ConnParams,
+) -> Result<(), Error> {
+    let meta = Metadata::success(
+        std::path::Path::new(archive.path.as_ref()),
+        report,
+        conn.describe(),
+    );
+    put_metadata(archive, &meta)
+        .map_err(|e| e.context("the archive was uploaded, but its metadata was not"))
+}
+
+/// The record of a failed run, beside where the object would have been.
+pub fn record_object_failure(
+    archive: &ObjectLocation,
+    conn: &ConnParams,
+    started: SystemTime,
+    err: &Error,
+) {
+    let meta = Metadata::failed(
+        conn.dbname().to_string(),
+        conn.describe(),
+        started,
+        SystemTime::now(),
+        err.to_string(),
+    );
+    if let Err(e) = put_metadata(archive, &meta) {
+        tracing::warn!("{e}");
+    }
+}
+
+fn put_metadata(archive: &ObjectLocation, meta: &Metadata) -> Result<(), Error> {
+    let mut json = serde_json::to_vec_pretty(meta).expect("metadata serialises");
+    json.push(b'\n');
+    let handle = tokio::runtime::Handle::current();
+    Ok(storage::put(&archive.sibling(".json"), json, &handle)?)
 }
 
 /// Writes the record of a failed run beside where the archive would have been;

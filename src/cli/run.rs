@@ -22,6 +22,7 @@ use crate::ops::time::rfc3339;
 use crate::ops::time::utc_stamp;
 use crate::pg::{ConnArgs, ConnParams};
 use crate::schema::{Pattern, Selection};
+use crate::storage::Location;
 
 /// Runs the parsed command line; returns the exit code. Ends with the run's
 /// summary event (see `logging`).
@@ -30,6 +31,15 @@ pub async fn run(cli: Cli) -> i32 {
     let name = cli.command.name();
     let started = Instant::now();
     let bars = progress::handle(&cli, cli.no_progress);
+    match parse_duration(&cli.storage_timeout) {
+        Ok(t) => {
+            let _ = STORAGE_TIMEOUT.set(t);
+        }
+        Err(e) => {
+            eprintln!("pgsnap: error: --storage-timeout: {e}");
+            return 2;
+        }
+    }
     let res = match cli.command {
         Command::Backup(a) => backup(*a, bars).await,
         Command::Restore(a) => restore(a, bars).await,
@@ -81,6 +91,18 @@ pub async fn run(cli: Cli) -> i32 {
     }
 }
 
+/// How long one storage request may take (`--storage-timeout`), set once by `run`.
+static STORAGE_TIMEOUT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
+
+/// A path or object-store URL as given on the command line.
+fn location(p: &std::path::Path) -> Result<Location, Error> {
+    let timeout = STORAGE_TIMEOUT
+        .get()
+        .copied()
+        .unwrap_or(Duration::from_secs(60));
+    Ok(Location::parse(&p.to_string_lossy(), timeout)?)
+}
+
 fn conn_params(f: &ConnFlags) -> Result<ConnParams, Error> {
     let password = match &f.password_file {
         Some(path) => Some(read_password_file(path)?),
@@ -130,7 +152,10 @@ fn backup_options(a: &BackupArgs, progress: ProgressHandle) -> Result<BackupOpti
     }
     let output = match &a.file {
         Some(p) if p.as_os_str() == "-" => Output::Stdout,
-        Some(p) => Output::File(p.clone()),
+        Some(p) => match location(p)? {
+            Location::Local(p) => Output::File(p),
+            Location::Object(o) => Output::Object(o),
+        },
         None => {
             if let Some(name) = &a.name {
                 if name.is_empty() || name.contains('/') || name.starts_with('.') {
@@ -261,32 +286,32 @@ async fn run_backup(a: &BackupArgs, progress: ProgressHandle) -> Result<BackupRe
         r = engine::backup(&opts) => r.map_err(|e| e.note("no archive was written")),
         s = shutdown_signal() => Err(Error::failed(format!("interrupted by {s}; no archive was written"))),
     };
-    let target = match &opts.output {
-        Output::File(p) => Some(p.as_path()),
-        Output::Stdout => None,
-    };
     let report = match res {
         Ok(r) => r,
         Err(e) => {
-            if let Some(p) = target {
-                ops::record_failure(p, &opts.conn, started, &e);
+            match &opts.output {
+                Output::File(p) => ops::record_failure(p, &opts.conn, started, &e),
+                Output::Object(o) => ops::record_object_failure(o, &opts.conn, started, &e),
+                Output::Stdout => {}
             }
             return Err(e);
         }
     };
-    if let Some(p) = target {
-        ops::record_success(p, &report, &opts.conn)?;
+    match &opts.output {
+        Output::File(p) => ops::record_success(p, &report, &opts.conn)?,
+        Output::Object(o) => ops::record_object_success(o, &report, &opts.conn)?,
+        Output::Stdout => {}
     }
     let ratio = if report.archive_bytes > 0 {
         report.raw_bytes as f64 / report.archive_bytes as f64
     } else {
         0.0
     };
-    let dest = report
-        .path
-        .as_ref()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "standard output".to_string());
+    let dest = match &opts.output {
+        Output::File(p) => p.display().to_string(),
+        Output::Object(o) => o.url.clone(),
+        Output::Stdout => "standard output".to_string(),
+    };
     tracing::info!(
         "backup written to {dest}: {} bytes ({} raw, {ratio:.1}x), {} entries, {} tables, {} rows in {:.1} s",
         report.archive_bytes,
@@ -317,7 +342,7 @@ async fn restore(a: RestoreArgs, progress: ProgressHandle) -> Result<(), Error> 
     }
     let opts = RestoreOptions {
         conn: conn_params(&a.conn)?,
-        input: a.file.clone(),
+        input: location(&a.file)?,
         jobs: a.jobs,
         create: a.create,
         clean: a.clean,
@@ -397,7 +422,7 @@ async fn confirm_production(a: &RestoreArgs, conn: &ConnParams) -> Result<(), Er
 }
 
 fn list(a: ListArgs) -> Result<(), Error> {
-    let listing = engine::list(&a.file)?;
+    let listing = engine::list(&location(&a.file)?)?;
     if a.json {
         println!(
             "{}",
@@ -410,7 +435,7 @@ fn list(a: ListArgs) -> Result<(), Error> {
 }
 
 fn verify(a: VerifyArgs, progress: &ProgressHandle) -> Result<(), Error> {
-    let res = engine::verify_with_progress(&a.file, progress);
+    let res = location(&a.file).and_then(|l| engine::verify_with_progress(&l, progress));
     let verification = Verification {
         at: rfc3339(SystemTime::now()),
         method: "offline".into(),
@@ -455,7 +480,7 @@ fn verify(a: VerifyArgs, progress: &ProgressHandle) -> Result<(), Error> {
 async fn restore_check(a: VerifyArgs) -> Result<(), Error> {
     let opts = RestoreCheckOptions {
         conn: conn_params(&a.conn)?,
-        input: a.file.clone(),
+        input: location(&a.file)?,
         jobs: a.jobs,
     };
     let report = engine::restore_check(&opts, shutdown_signal()).await?;
@@ -534,9 +559,9 @@ fn check_markdown(r: &RestoreCheckReport) -> String {
 - Finished: {}
 
 | # | Check | Result | Seconds | Detail |\n|---|---|---|---|---|\n",
-        r.file.display(),
+        r.file,
         if r.passed { "PASSED" } else { "FAILED" },
-        r.file.display(),
+        r.file,
         r.server,
         r.temporary_database,
         r.started_at,

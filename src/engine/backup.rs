@@ -29,6 +29,7 @@ use crate::format::{encode_frame, EncodedFrame, FormatError, FORMAT_MAJOR, FORMA
 use crate::pg::copyscan::CopyScanner;
 use crate::pg::{session, CloseReason, ConnParams, PgError};
 use crate::schema::{self, quote, TableCopy};
+use crate::storage::{MultipartSink, ObjectLocation};
 
 use super::digest::{DigestHandle, HashingWriter};
 use super::staged::StagedFile;
@@ -38,6 +39,8 @@ use super::staged::StagedFile;
 pub enum Output {
     File(PathBuf),
     Stdout,
+    /// An object, written as a multipart upload that appears only when complete.
+    Object(ObjectLocation),
 }
 
 #[derive(Debug, Clone)]
@@ -316,12 +319,25 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
     );
 
     type Sink = Box<dyn Write + Send>;
+    let mut upload: Option<Arc<Mutex<MultipartSink>>> = None;
     let (staged, sink, file, digest): (
         Option<StagedFile>,
         Sink,
         Option<File>,
         Option<DigestHandle>,
     ) = match &opts.output {
+        Output::Object(location) => {
+            let sink = MultipartSink::start(location, tokio::runtime::Handle::current())?;
+            let shared = Arc::new(Mutex::new(sink));
+            upload = Some(Arc::clone(&shared));
+            let (hashing, digest) = HashingWriter::new(SharedSink(shared));
+            (
+                None,
+                Box::new(BufWriter::with_capacity(1 << 20, hashing)),
+                None,
+                Some(digest),
+            )
+        }
         Output::File(path) => {
             let (staged, file) = StagedFile::create(path).map_err(|e| {
                     Error::failed(format!(
@@ -444,6 +460,10 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         .map_err(|e| Error::failed(format!("archive writer task failed: {e}")))??;
     sink.flush()?;
     drop(sink);
+    if let Some(upload) = upload.take() {
+        // Completing the upload is what makes the object appear.
+        upload.lock().expect("upload lock").finish()?;
+    }
     let sha256 = digest.map(|d| d.hex());
     // The snapshot is no longer needed once every table is read.
     let _ = leader.batch_execute("COMMIT").await;
@@ -463,7 +483,7 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
             staged.commit()?;
             match &opts.output {
                 Output::File(p) => Some(p.clone()),
-                Output::Stdout => None,
+                Output::Stdout | Output::Object(_) => None,
             }
         }
         _ => None,
@@ -485,6 +505,20 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         table_stats: per_table,
         not_backed_up,
     })
+}
+
+/// The upload as the archive writer's sink; the backup keeps the other handle
+/// to complete (or, dropped unfinished, abort) it.
+struct SharedSink(Arc<Mutex<MultipartSink>>);
+
+impl Write for SharedSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("upload lock").write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 async fn exec(client: &Client, sql: &str, what: &str) -> Result<(), Error> {

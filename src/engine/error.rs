@@ -111,6 +111,12 @@ impl From<SchemaError> for Error {
     }
 }
 
+impl From<crate::storage::StorageError> for Error {
+    fn from(e: crate::storage::StorageError) -> Self {
+        Self::new(Kind::Failed, e.to_string())
+    }
+}
+
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         Self::new(Kind::Failed, e.to_string())

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::{Error, ProgressHandle};
 use crate::archive::{self, ArchiveReader, VerifyReport};
 use crate::format::toc::{DumpId, ObjectKind, Section, StreamPart, Toc};
+use crate::storage::{Location, ObjectSource};
 
 /// What `pgsnap list` shows: the archive's facts, entries and streams, without
 /// the SQL definitions.
@@ -50,8 +51,22 @@ pub struct ListedStream {
     pub part: Option<StreamPart>,
 }
 
-pub fn list(path: &Path) -> Result<Listing, Error> {
-    let reader = ArchiveReader::open(path)?;
+/// Opens an archive wherever it is: a file, or an object (ranged reads).
+/// Blocks: call it from a blocking thread or synchronous code.
+pub fn open_archive(location: &Location) -> Result<ArchiveReader, Error> {
+    match location {
+        Location::Local(path) => Ok(ArchiveReader::open(path)?),
+        Location::Object(o) => {
+            let handle = tokio::runtime::Handle::try_current()
+                .map_err(|e| Error::failed(format!("no async runtime for {}: {e}", o.url)))?;
+            let source = ObjectSource::open(o.clone(), handle)?;
+            Ok(ArchiveReader::open_source(Box::new(source))?)
+        }
+    }
+}
+
+pub fn list(location: &Location) -> Result<Listing, Error> {
+    let reader = open_archive(location)?;
     Ok(listing(reader.toc(), reader.len()))
 }
 
@@ -157,12 +172,18 @@ impl Listing {
 
 /// Reads every frame and checks every checksum, stream and row count.
 pub fn verify(path: &Path) -> Result<VerifyReport, Error> {
-    verify_with_progress(path, &ProgressHandle::default())
+    verify_with_progress(
+        &Location::Local(path.to_path_buf()),
+        &ProgressHandle::default(),
+    )
 }
 
 /// [`verify`], reporting each stream's bytes and rows to `progress`.
-pub fn verify_with_progress(path: &Path, progress: &ProgressHandle) -> Result<VerifyReport, Error> {
-    let reader = ArchiveReader::open(path)?;
+pub fn verify_with_progress(
+    location: &Location,
+    progress: &ProgressHandle,
+) -> Result<VerifyReport, Error> {
+    let reader = open_archive(location)?;
     let toc = reader.toc();
     progress.start("verify", toc.streams.iter().map(|s| s.raw_bytes).sum());
     let res = archive::verify_reporting(&reader, &|s, bytes, rows| {

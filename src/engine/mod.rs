@@ -15,7 +15,9 @@ mod staged;
 
 pub use backup::{backup, BackupOptions, BackupReport, Output, TableStats};
 pub use error::Error;
-pub use inspect::{check_integrity, list, verify, verify_with_progress, Depth, Listing};
+pub use inspect::{
+    check_integrity, list, open_archive, verify, verify_with_progress, Depth, Listing,
+};
 pub use preflight::{marked_production, ENVIRONMENT_SETTING};
 pub use progress::{Progress, ProgressHandle};
 pub use restore::{restore, restore_settings, RestoreOptions, RestoreReport};

@@ -12,7 +12,6 @@
 //! never committed.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -33,11 +32,12 @@ use crate::format::toc::{DumpId, ObjectKind, SchemaEntry, Section, StreamInfo, T
 use crate::pg::copyscan::CopyScanner;
 use crate::pg::{session, CloseReason, ConnParams, PgError};
 use crate::schema::{quote, Selection, LARGE_OBJECT_SCHEMA, LARGE_OBJECT_TABLE};
+use crate::storage::Location;
 
 #[derive(Debug, Clone)]
 pub struct RestoreOptions {
     pub conn: ConnParams,
-    pub input: PathBuf,
+    pub input: Location,
     pub jobs: usize,
     /// Create the target database if it does not exist.
     pub create: bool,
@@ -76,7 +76,7 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
         return Err(Error::usage("-j/--jobs must be at least 1"));
     }
     let path = opts.input.clone();
-    let reader = tokio::task::spawn_blocking(move || ArchiveReader::open(&path))
+    let reader = tokio::task::spawn_blocking(move || super::open_archive(&path))
         .await
         .map_err(|e| Error::failed(format!("reading the archive failed: {e}")))??;
     let mut reader: ArchiveReader = reader;

@@ -17,7 +17,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
@@ -34,12 +33,13 @@ use crate::ops::time::{rfc3339, utc_stamp};
 use crate::pg::copyscan::{CopyScanner, RowDigest};
 use crate::pg::{session, ConnParams, PgError};
 use crate::schema::{quote, Selection, LARGE_OBJECT_SCHEMA, LARGE_OBJECT_TABLE};
+use crate::storage::Location;
 
 #[derive(Debug, Clone)]
 pub struct RestoreCheckOptions {
     /// Any database on the server; the temporary one is created beside it.
     pub conn: ConnParams,
-    pub input: PathBuf,
+    pub input: Location,
     pub jobs: usize,
 }
 
@@ -72,7 +72,7 @@ pub struct CheckOutcome {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RestoreCheckReport {
-    pub file: PathBuf,
+    pub file: String,
     /// The connection, without password.
     pub server: String,
     pub temporary_database: String,
@@ -150,7 +150,7 @@ pub async fn restore_check(
         std::process::id()
     );
     let finish = |rec: Recorder| RestoreCheckReport {
-        file: opts.input.clone(),
+        file: opts.input.to_string(),
         server: opts.conn.describe(),
         temporary_database: temp.clone(),
         started_at: rfc3339(started),
@@ -160,7 +160,7 @@ pub async fn restore_check(
     };
 
     let path = opts.input.clone();
-    let opened = tokio::task::spawn_blocking(move || ArchiveReader::open(&path))
+    let opened = tokio::task::spawn_blocking(move || super::open_archive(&path))
         .await
         .map_err(|e| Error::failed(format!("reading the archive failed: {e}")))?;
     let reader = match opened {

@@ -1,0 +1,404 @@
+//! Where archives live: a local path, or an object in a store named by a URL
+//! (`s3://bucket/prefix/name.pgsnap`). This module owns parsing locations,
+//! building stores from the environment (the `object_store` crate: it signs,
+//! retries and pages), positioned reads of an object (ranged GETs) for the
+//! archive reader, and writing an object as a multipart upload that becomes
+//! visible only when completed.
+//!
+//! The archive code is synchronous (it runs on rayon and blocking threads), so
+//! the store adapters carry a Tokio runtime handle and block on it ([`block`]:
+//! from a runtime worker thread through `block_in_place`, which needs the
+//! multi-threaded runtime the binary runs).
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path as ObjectPath;
+use object_store::{MultipartUpload, ObjectStore, PutPayload, RetryConfig};
+use tokio::runtime::Handle;
+
+use crate::archive::Source;
+
+/// Runs `f` to completion from synchronous code, wherever that code runs.
+pub fn block<F: std::future::Future>(handle: &Handle, f: F) -> F::Output {
+    if Handle::try_current().is_ok() {
+        tokio::task::block_in_place(|| handle.block_on(f))
+    } else {
+        handle.block_on(f)
+    }
+}
+
+/// A storage failure, with what to do about it.
+#[derive(Debug)]
+pub struct StorageError(String);
+
+impl fmt::Display for StorageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StorageError {}
+
+impl StorageError {
+    fn store(url: &str, e: object_store::Error) -> Self {
+        let hint = match &e {
+            object_store::Error::NotFound { .. } => "; check the bucket and the object's name",
+            object_store::Error::PermissionDenied { .. }
+            | object_store::Error::Unauthenticated { .. } => {
+                "; check the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_PROFILE) and the bucket's policy"
+            }
+            _ => "",
+        };
+        StorageError(format!("{url}: {e}{hint}"))
+    }
+}
+
+/// An object in a store.
+#[derive(Clone)]
+pub struct ObjectLocation {
+    /// The URL as the user wrote it.
+    pub url: String,
+    pub store: Arc<dyn ObjectStore>,
+    pub path: ObjectPath,
+}
+
+impl fmt::Debug for ObjectLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.url)
+    }
+}
+
+/// Where an archive is read from or written to.
+#[derive(Debug, Clone)]
+pub enum Location {
+    Local(PathBuf),
+    Object(ObjectLocation),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Local(p) => write!(f, "{}", p.display()),
+            Location::Object(o) => f.write_str(&o.url),
+        }
+    }
+}
+
+/// Whether `s` names an object store rather than a local path.
+pub fn is_url(s: &str) -> bool {
+    s.contains("://") && !s.starts_with("file://")
+}
+
+impl Location {
+    /// Parses a path or URL; `timeout` bounds each storage request.
+    pub fn parse(s: &str, timeout: Duration) -> Result<Location, StorageError> {
+        if let Some(path) = s.strip_prefix("file://") {
+            return Ok(Location::Local(PathBuf::from(path)));
+        }
+        let Some((scheme, rest)) = s.split_once("://") else {
+            return Ok(Location::Local(PathBuf::from(s)));
+        };
+        let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+        if bucket.is_empty() {
+            return Err(StorageError(format!("{s}: the URL names no bucket")));
+        }
+        match scheme {
+            "s3" | "s3a" => {
+                let store = s3_store(bucket, timeout)
+                    .map_err(|e| StorageError(format!("{s}: cannot set up S3: {e}")))?;
+                let path = ObjectPath::parse(key)
+                    .map_err(|e| StorageError(format!("{s}: bad object name: {e}")))?;
+                Ok(Location::Object(ObjectLocation {
+                    url: s.to_string(),
+                    store,
+                    path,
+                }))
+            }
+            "gs" | "az" | "azure" | "abfs" => Err(StorageError(format!(
+                "{s}: {scheme}:// is not built into this version of pgsnap (S3 and S3-compatible \
+                 stores are); write to a local path and copy it, or use an S3-compatible endpoint"
+            ))),
+            other => Err(StorageError(format!(
+                "{s}: unknown scheme {other}://; use a path, file://, or s3://bucket/name.pgsnap"
+            ))),
+        }
+    }
+}
+
+/// An S3 store for `bucket` from the standard AWS environment (credentials,
+/// region, `AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP`, `AWS_PROFILE` via the
+/// container and web-identity providers object_store knows).
+fn s3_store(bucket: &str, timeout: Duration) -> Result<Arc<dyn ObjectStore>, object_store::Error> {
+    let mut b = AmazonS3Builder::from_env()
+        .with_bucket_name(bucket)
+        .with_retry(RetryConfig {
+            max_retries: 5,
+            retry_timeout: timeout.max(Duration::from_secs(10)) * 3,
+            ..RetryConfig::default()
+        })
+        .with_client_options(
+            object_store::ClientOptions::new()
+                .with_timeout(timeout)
+                .with_connect_timeout(Duration::from_secs(10))
+                .with_allow_http(
+                    std::env::var("AWS_ALLOW_HTTP").is_ok_and(|v| v.eq_ignore_ascii_case("true")),
+                ),
+        );
+    if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
+        b = b.with_region("us-east-1");
+    }
+    if std::env::var("AWS_ENDPOINT_URL").is_ok() || std::env::var("AWS_ENDPOINT").is_ok() {
+        // S3-compatible servers (MinIO, a local test server) are path-style.
+        let virtual_hosted = std::env::var("AWS_VIRTUAL_HOSTED_STYLE_REQUEST")
+            .is_ok_and(|v| v.eq_ignore_ascii_case("true"));
+        b = b.with_virtual_hosted_style_request(virtual_hosted);
+    }
+    Ok(Arc::new(b.build()?))
+}
+
+/// Ranged reads of one object, for the archive reader.
+pub struct ObjectSource {
+    location: ObjectLocation,
+    len: u64,
+    handle: Handle,
+}
+
+impl fmt::Debug for ObjectSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ObjectSource({}, {} bytes)", self.location.url, self.len)
+    }
+}
+
+impl ObjectSource {
+    /// Looks the object up (its size); call from a blocking thread.
+    pub fn open(location: ObjectLocation, handle: Handle) -> Result<Self, StorageError> {
+        let meta = block(&handle, location.store.head(&location.path))
+            .map_err(|e| StorageError::store(&location.url, e))?;
+        Ok(ObjectSource {
+            len: meta.size,
+            location,
+            handle,
+        })
+    }
+}
+
+impl Source for ObjectSource {
+    fn name(&self) -> String {
+        self.location.url.clone()
+    }
+
+    fn size(&self) -> u64 {
+        self.len
+    }
+
+    fn read_exact_at(&self, offset: u64, n: usize) -> io::Result<Vec<u8>> {
+        let end = offset + n as u64;
+        if end > self.len {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "read past the end of the object",
+            ));
+        }
+        let bytes = block(
+            &self.handle,
+            self.location
+                .store
+                .get_range(&self.location.path, offset..end),
+        )
+        .map_err(|e| io::Error::other(StorageError::store(&self.location.url, e)))?;
+        if bytes.len() != n {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("the store returned {} of {n} bytes", bytes.len()),
+            ));
+        }
+        Ok(bytes.to_vec())
+    }
+}
+
+/// Part size of multipart uploads: S3 takes 5 MiB to 5 GiB, and at most
+/// 10,000 parts (so 16 MiB parts reach 156 GiB; larger archives grow the part).
+const PART_SIZE: usize = 16 << 20;
+/// Parts in flight at once: the upload's memory is about this many parts.
+const PARTS_IN_FLIGHT: usize = 4;
+
+/// An object written as a multipart upload through `std::io::Write`: memory
+/// stays at a few parts, and the object exists only after [`finish`]
+/// (`abort` or dropping it unfinished leaves nothing).
+///
+/// [`finish`]: MultipartSink::finish
+pub struct MultipartSink {
+    url: String,
+    upload: Box<dyn MultipartUpload>,
+    buf: Vec<u8>,
+    part_size: usize,
+    parts: usize,
+    in_flight: Vec<tokio::task::JoinHandle<object_store::Result<()>>>,
+    handle: Handle,
+    done: bool,
+}
+
+impl MultipartSink {
+    /// Starts the upload; call from a blocking thread.
+    pub fn start(location: &ObjectLocation, handle: Handle) -> Result<Self, StorageError> {
+        let upload = block(&handle, location.store.put_multipart(&location.path))
+            .map_err(|e| StorageError::store(&location.url, e))?;
+        Ok(MultipartSink {
+            url: location.url.clone(),
+            upload,
+            buf: Vec::with_capacity(PART_SIZE),
+            part_size: PART_SIZE,
+            parts: 0,
+            in_flight: Vec::new(),
+            handle,
+            done: false,
+        })
+    }
+
+    fn send_part(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        // Keep under S3's 10,000 parts: double the part size every 2,000 parts.
+        self.parts += 1;
+        if self.parts.is_multiple_of(2000) {
+            self.part_size *= 2;
+        }
+        let data = std::mem::replace(&mut self.buf, Vec::with_capacity(self.part_size));
+        let part = self.upload.put_part(PutPayload::from(data));
+        self.in_flight.push(self.handle.spawn(part));
+        if self.in_flight.len() >= PARTS_IN_FLIGHT {
+            let oldest = self.in_flight.remove(0);
+            self.wait(oldest)?;
+        }
+        Ok(())
+    }
+
+    fn wait(&self, task: tokio::task::JoinHandle<object_store::Result<()>>) -> io::Result<()> {
+        block(&self.handle, task)
+            .map_err(io::Error::other)?
+            .map_err(|e| io::Error::other(StorageError::store(&self.url, e)))
+    }
+
+    /// Uploads what is left and completes the upload: the object appears.
+    pub fn finish(&mut self) -> Result<(), StorageError> {
+        let res = (|| {
+            self.send_part()?;
+            for task in std::mem::take(&mut self.in_flight) {
+                self.wait(task)?;
+            }
+            block(&self.handle, self.upload.complete())
+                .map(|_| ())
+                .map_err(|e| io::Error::other(StorageError::store(&self.url, e)))
+        })();
+        match res {
+            Ok(()) => {
+                self.done = true;
+                Ok(())
+            }
+            Err(e) => Err(StorageError(format!(
+                "{}: the upload failed and was aborted: {e}",
+                self.url
+            ))),
+        }
+    }
+
+    /// Abandons the upload: nothing is left in the store.
+    fn abort(&mut self) {
+        for task in self.in_flight.drain(..) {
+            task.abort();
+        }
+        if let Err(e) = block(&self.handle, self.upload.abort()) {
+            tracing::warn!(
+                "{}: could not abort the unfinished upload ({e}); the store's lifecycle rules \
+                 for incomplete multipart uploads will remove its parts",
+                self.url
+            );
+        }
+    }
+}
+
+impl io::Write for MultipartSink {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let room = self.part_size - self.buf.len();
+        let n = data.len().min(room);
+        self.buf.extend_from_slice(&data[..n]);
+        if self.buf.len() == self.part_size {
+            self.send_part()?;
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for MultipartSink {
+    fn drop(&mut self) {
+        if !self.done {
+            self.abort();
+        }
+    }
+}
+
+/// Writes a small object in one request (metadata beside an archive).
+pub fn put(location: &ObjectLocation, data: Vec<u8>, handle: &Handle) -> Result<(), StorageError> {
+    block(
+        handle,
+        location.store.put(&location.path, PutPayload::from(data)),
+    )
+    .map(|_| ())
+    .map_err(|e| StorageError::store(&location.url, e))
+}
+
+impl ObjectLocation {
+    /// The object named `name` beside this one (`x.pgsnap` → `x.pgsnap.json`).
+    pub fn sibling(&self, suffix: &str) -> ObjectLocation {
+        ObjectLocation {
+            url: format!("{}{suffix}", self.url),
+            store: Arc::clone(&self.store),
+            path: ObjectPath::from(format!("{}{suffix}", self.path)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_parse() {
+        let t = Duration::from_secs(30);
+        assert!(matches!(
+            Location::parse("/var/backups/x.pgsnap", t).unwrap(),
+            Location::Local(p) if p == std::path::Path::new("/var/backups/x.pgsnap")
+        ));
+        assert!(matches!(
+            Location::parse("file:///tmp/x.pgsnap", t).unwrap(),
+            Location::Local(p) if p == std::path::Path::new("/tmp/x.pgsnap")
+        ));
+        match Location::parse("s3://bucket/nightly/x.pgsnap", t).unwrap() {
+            Location::Object(o) => assert_eq!(o.path.as_ref(), "nightly/x.pgsnap"),
+            other => panic!("{other:?}"),
+        }
+        let gs = Location::parse("gs://bucket/x.pgsnap", t)
+            .unwrap_err()
+            .to_string();
+        assert!(gs.contains("not built into this version"), "{gs}");
+        assert!(Location::parse("s3:///x", t)
+            .unwrap_err()
+            .to_string()
+            .contains("no bucket"));
+        assert!(Location::parse("ftp://h/x", t)
+            .unwrap_err()
+            .to_string()
+            .contains("unknown scheme"));
+        assert!(is_url("s3://b/k") && !is_url("file:///x") && !is_url("/x"));
+    }
+}

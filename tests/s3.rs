@@ -1,0 +1,231 @@
+//! Archives in an S3-compatible store: moto's server on loopback (installed by
+//! `.ci/setup`), reached through the standard AWS environment variables.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+struct S3 {
+    child: Child,
+    endpoint: String,
+}
+
+impl S3 {
+    /// Starts moto_server and creates `bucket`.
+    fn start(bucket: &str) -> S3 {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto_server (.ci/setup installs it)");
+        let s3 = S3 {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while s3.http("PUT", &format!("/{bucket}")) != "200" {
+            assert!(Instant::now() < deadline, "moto_server did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        s3
+    }
+
+    /// An unsigned request (moto takes any); returns the status, or the body with `-body`.
+    fn http(&self, method: &str, path: &str) -> String {
+        let out = Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method])
+            .arg(format!("{}{path}", self.endpoint))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn get(&self, path: &str) -> String {
+        let out = Command::new("curl")
+            .arg("-s")
+            .arg(format!("{}{path}", self.endpoint))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn env(&self) -> Vec<(&str, &str)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint.as_str()),
+            ("AWS_ALLOW_HTTP", "true"),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_REGION", "us-east-1"),
+        ]
+    }
+}
+
+impl Drop for S3 {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test]
+async fn backup_to_s3_then_list_verify_and_restore_from_it() {
+    let s3 = S3::start("pgsnap-rt");
+    let db = TestDb::new("s3rt").await;
+    db.exec(CORPUS).await;
+    db.exec(
+        "CREATE TABLE big (id int PRIMARY KEY, payload text);
+         INSERT INTO big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 150000) g;",
+    )
+    .await;
+    let env = s3.env();
+    let url = "s3://pgsnap-rt/nightly/shop.pgsnap";
+    let conn = db.conninfo();
+    // Level 0: 20+ MiB of archive, so the upload takes two parts or more.
+    let out = pgsnap_env(
+        &["backup", "-d", &conn, "-f", url, "-j", "2", "-Z", "0"],
+        &env,
+    );
+    ok(&out);
+    let listing = s3.get("/pgsnap-rt?list-type=2");
+    assert!(
+        listing.contains("<Key>nightly/shop.pgsnap</Key>"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains("<Key>nightly/shop.pgsnap.json</Key>"),
+        "{listing}"
+    );
+    let etag_parts = listing
+        .split("<Key>nightly/shop.pgsnap</Key>")
+        .nth(1)
+        .and_then(|r| r.split("&#34;").nth(1).or_else(|| r.split('"').nth(1)))
+        .unwrap_or_default()
+        .to_string();
+    assert!(etag_parts.contains('-'), "a multipart ETag: {listing}");
+
+    let out = pgsnap_env(&["list", url], &env);
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("TABLE DATA public big"));
+    ok(&pgsnap_env(&["verify", url], &env));
+
+    let target = db.sibling("copy");
+    let tconn = db.cluster.conninfo(&target);
+    ok(&pgsnap_env(
+        &["restore", "-d", &tconn, "--create", "-j", "4", url],
+        &env,
+    ));
+    assert_same(&db.cluster, &db.name, &target).await;
+
+    // One table out of the archive: only its frames are fetched.
+    let one = db.sibling("one");
+    let oconn = db.cluster.conninfo(&one);
+    ok(&pgsnap_env(
+        &["restore", "-d", &oconn, "--create", "-t", "public.big", url],
+        &env,
+    ));
+    let c = connect(&db.cluster, &one).await;
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM public.big", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 150_000);
+
+    let maint = db.cluster.conninfo("postgres");
+    let out = pgsnap_env(&["verify", url, "--restore-check", "-d", &maint], &env);
+    ok(&out);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("restore check PASSED"));
+
+    // Missing object, unreachable store: clear errors, exit 1.
+    let out = pgsnap_env(&["list", "s3://pgsnap-rt/nightly/none.pgsnap"], &env);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("check the bucket and the object's name"),
+        "{}",
+        stderr(&out)
+    );
+    let mut bad = env.clone();
+    bad[0] = ("AWS_ENDPOINT_URL", "http://127.0.0.1:1");
+    let out = pgsnap_env(&["--storage-timeout", "5s", "list", url], &bad);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("after 5 retries"), "{}", stderr(&out));
+    let out = pgsnap_env(&["list", "gs://bucket/x.pgsnap"], &env);
+    assert!(
+        stderr(&out).contains("not built into this version"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// SIGINT while the archive is uploading: the upload is aborted, no object
+/// appears, and the failed run is recorded beside where it would have been.
+#[tokio::test]
+async fn an_interrupted_upload_leaves_no_object() {
+    let s3 = S3::start("pgsnap-int");
+    let db = TestDb::new("s3int").await;
+    db.exec(
+        "CREATE TABLE big (id int, payload text);
+         INSERT INTO big SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 400000) g;",
+    )
+    .await;
+    let env = s3.env();
+    let conn = db.conninfo();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pgsnap"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PG") {
+            cmd.env_remove(k);
+        }
+    }
+    let mut child = cmd
+        .args([
+            "backup",
+            "-d",
+            &conn,
+            "-f",
+            "s3://pgsnap-int/x.pgsnap",
+            "-Z",
+            "0",
+            "-j",
+            "1",
+        ])
+        .envs(env.iter().copied())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !s3.get("/pgsnap-int?uploads").contains("<UploadId>") {
+        assert!(Instant::now() < deadline, "no multipart upload started");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the backup ended before it could be interrupted"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("interrupted by SIGINT"),
+        "{}",
+        stderr(&out)
+    );
+    let listing = s3.get("/pgsnap-int?list-type=2");
+    assert!(!listing.contains("<Key>x.pgsnap</Key>"), "{listing}");
+    assert!(
+        listing.contains("<Key>x.pgsnap.json</Key>"),
+        "the failed run is recorded: {listing}"
+    );
+}
