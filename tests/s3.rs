@@ -229,3 +229,112 @@ async fn an_interrupted_upload_leaves_no_object() {
         "the failed run is recorded: {listing}"
     );
 }
+
+/// "Back up locally, copy to the cloud": --upload (or S3_BACKUP_BUCKET) sends
+/// the finished archive and its metadata; a failed upload keeps the local
+/// archive and fails the run.
+#[tokio::test]
+async fn upload_copies_a_local_backup_to_the_store() {
+    let s3 = S3::start("pgsnap-up");
+    let db = TestDb::new("s3up").await;
+    db.exec("CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 1000);")
+        .await;
+    let dir = Scratch::new("s3up");
+    let conn = db.conninfo();
+    let mut env = s3.env();
+    ok(&pgsnap_env(
+        &[
+            "backup",
+            "-d",
+            &conn,
+            "--dir",
+            path_str(&dir.0),
+            "--name",
+            "a",
+            "--upload",
+            "s3://pgsnap-up/nightly/",
+        ],
+        &env,
+    ));
+    env.push(("S3_BACKUP_BUCKET", "pgsnap-up"));
+    ok(&pgsnap_env(
+        &[
+            "backup",
+            "-d",
+            &conn,
+            "--dir",
+            path_str(&dir.0),
+            "--name",
+            "b",
+        ],
+        &env,
+    ));
+    let listing = s3.get("/pgsnap-up?list-type=2");
+    for f in dir.files() {
+        let key = if f.starts_with("a_") {
+            format!("nightly/{f}")
+        } else {
+            f.clone()
+        };
+        assert!(
+            listing.contains(&format!("<Key>{key}</Key>")),
+            "{key} not in {listing}"
+        );
+    }
+    // Restore straight from the uploaded copy.
+    let a = dir
+        .files()
+        .into_iter()
+        .find(|f| f.starts_with("a_") && f.ends_with(".pgsnap"))
+        .unwrap();
+    let target = db.sibling("copy");
+    ok(&pgsnap_env(
+        &[
+            "restore",
+            "-d",
+            &db.cluster.conninfo(&target),
+            "--create",
+            &format!("s3://pgsnap-up/nightly/{a}"),
+        ],
+        &env,
+    ));
+    assert_same(&db.cluster, &db.name, &target).await;
+
+    let out = pgsnap_env(
+        &[
+            "backup",
+            "-d",
+            &conn,
+            "--dir",
+            path_str(&dir.0),
+            "--name",
+            "c",
+            "--upload",
+            "s3://no-such-bucket-here/",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is complete; upload it again later"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(dir
+        .files()
+        .iter()
+        .any(|f| f.starts_with("c_") && f.ends_with(".pgsnap")));
+    let out = pgsnap_env(
+        &[
+            "backup",
+            "-d",
+            &conn,
+            "-f",
+            "-",
+            "--upload",
+            "s3://pgsnap-up/",
+        ],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -174,6 +174,11 @@ pub struct BackupArgs {
     /// With --globals: include the roles' password hashes (needs a superuser).
     #[arg(long = "role-passwords", requires = "globals")]
     pub role_passwords: bool,
+    /// After a successful backup to a local file, upload the archive and its
+    /// metadata here: an object URL, or a prefix ending in '/' (default from
+    /// S3_BACKUP_BUCKET or GCS_BACKUP_BUCKET: that bucket's top level).
+    #[arg(long, env = "PGSNAP_UPLOAD", value_name = "URL")]
+    pub upload: Option<String>,
     #[command(flatten)]
     pub notify: NotifyFlags,
     /// Print help.

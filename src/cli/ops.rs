@@ -261,6 +261,59 @@ pub fn record_success(
         .map_err(|e| e.context("the archive was written, but its metadata was not"))
 }
 
+/// Where `--upload` sends a local archive: the flag, else the kit's
+/// `S3_BACKUP_BUCKET` / `GCS_BACKUP_BUCKET`. `None`: no upload.
+pub fn upload_target(flag: Option<&str>) -> Option<String> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    flag.map(str::to_string)
+        .or_else(|| env("S3_BACKUP_BUCKET").map(|b| format!("s3://{}/", b.trim())))
+        .or_else(|| env("GCS_BACKUP_BUCKET").map(|b| format!("gs://{}/", b.trim())))
+}
+
+/// Uploads a finished local archive, then its metadata, to `target` (an
+/// object URL, or a prefix ending in '/'); streams the file as a multipart
+/// upload. Returns the archive's URL.
+pub async fn upload(
+    local: &Path,
+    target: &str,
+    timeout: std::time::Duration,
+) -> Result<String, Error> {
+    let name = local
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let url = if target.ends_with('/') {
+        format!("{target}{name}")
+    } else {
+        target.to_string()
+    };
+    let location = match storage::Location::parse(&url, timeout)? {
+        storage::Location::Object(o) => o,
+        storage::Location::Local(_) => {
+            return Err(Error::usage(format!(
+                "--upload {url}: not an object-store URL (s3://, gs:// or az://)"
+            )))
+        }
+    };
+    let local = local.to_path_buf();
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::spawn_blocking(move || -> Result<(), Error> {
+        let mut file = std::fs::File::open(&local)?;
+        let mut sink = storage::MultipartSink::start(&location, handle.clone())?;
+        std::io::copy(&mut file, &mut sink)
+            .map_err(|e| Error::failed(format!("uploading {}: {e}", location.url)))?;
+        sink.finish()?;
+        let meta = metadata::path_for(&local);
+        if meta.exists() {
+            storage::put(&location.sibling(".json"), std::fs::read(&meta)?, &handle)?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| Error::failed(format!("the upload task failed: {e}")))??;
+    Ok(url)
+}
+
 /// Writes `NAME.pgsnap.json` beside an archive in an object store.
 pub fn record_object_success(
     archive: &ObjectLocation,

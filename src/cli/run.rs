@@ -281,6 +281,13 @@ async fn backup(a: BackupArgs, progress: ProgressHandle) -> Result<(), Error> {
 async fn run_backup(a: &BackupArgs, progress: ProgressHandle) -> Result<BackupReport, Error> {
     let rules = ops::prune_rules_for_backup(a.prune, &a.retention, a.file.is_none())?;
     let opts = backup_options(a, progress)?;
+    let upload = ops::upload_target(a.upload.as_deref());
+    if upload.is_some() && !matches!(opts.output, Output::File(_)) {
+        return Err(Error::usage(
+            "--upload (or S3_BACKUP_BUCKET / GCS_BACKUP_BUCKET) copies a local archive; to \
+             write straight to a store, give the URL to -f",
+        ));
+    }
     let started = SystemTime::now();
     let res = tokio::select! {
         r = engine::backup(&opts) => r.map_err(|e| e.note("no archive was written")),
@@ -321,6 +328,19 @@ async fn run_backup(a: &BackupArgs, progress: ProgressHandle) -> Result<BackupRe
         report.rows,
         report.elapsed.as_secs_f64()
     );
+    if let (Some(target), Output::File(local)) = (upload, &opts.output) {
+        let timeout = STORAGE_TIMEOUT
+            .get()
+            .copied()
+            .unwrap_or(Duration::from_secs(60));
+        let url = ops::upload(local, &target, timeout).await.map_err(|e| {
+            e.note(format!(
+                "the local archive {} is complete; upload it again later",
+                local.display()
+            ))
+        })?;
+        tracing::info!("uploaded {} to {url}", local.display());
+    }
     if let Some(rules) = rules {
         ops::prune_after_backup(&a.dir, &rules);
     }
