@@ -157,9 +157,14 @@ async fn backup_to_s3_then_list_verify_and_restore_from_it() {
     let out = pgsnap_env(&["--storage-timeout", "5s", "list", url], &bad);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("after 5 retries"), "{}", stderr(&out));
-    let out = pgsnap_env(&["list", "gs://bucket/x.pgsnap"], &env);
+    // No Google credentials here: GCS says so (no emulator to go further).
+    let out = pgsnap_env(
+        &["--storage-timeout", "5s", "list", "gs://bucket/x.pgsnap"],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("not built into this version"),
+        stderr(&out).contains("gs://bucket/x.pgsnap: ") && stderr(&out).contains("GCS"),
         "{}",
         stderr(&out)
     );
@@ -337,4 +342,70 @@ async fn upload_copies_a_local_backup_to_the_store() {
         &env,
     );
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Named backups in a store prefix: `backups`, `health` and `prune` work on it
+/// as on a directory.
+#[tokio::test]
+async fn named_backups_health_and_prune_on_a_store_prefix() {
+    let s3 = S3::start("pgsnap-named");
+    let db = TestDb::new("s3named").await;
+    db.exec("CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 5000);")
+        .await;
+    let env = s3.env();
+    let conn = db.conninfo();
+    let dir = "s3://pgsnap-named/nightly/";
+    for name in ["a", "b"] {
+        ok(&pgsnap_env(
+            &["backup", "-d", &conn, "--dir", dir, "--name", name],
+            &env,
+        ));
+    }
+    let out = pgsnap_env(&["backups", "--dir", dir, "--json"], &env);
+    ok(&out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{v}");
+    assert!(rows.iter().all(|r| r["status"] == "success"), "{v}");
+    assert!(rows[0]["name"].as_str().unwrap().starts_with("b_"), "{v}");
+
+    let out = pgsnap_env(&["health", "--dir", dir], &env);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("[OK] disk: an object store"), "{text}");
+    assert!(text.contains("[OK] integrity: b_"), "{text}");
+
+    // A corrupted latest archive in the store is CRITICAL.
+    let latest = rows[0]["name"].as_str().unwrap().to_string();
+    let put = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-X",
+            "PUT",
+            "--data-binary",
+            "not an archive",
+        ])
+        .arg(format!("{}/pgsnap-named/nightly/{latest}", s3.endpoint))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&put.stdout), "200");
+    let out = pgsnap_env(&["health", "--dir", dir, "--size-change", "100"], &env);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("[CRITICAL] integrity"), "{text}");
+
+    ok(&pgsnap_env(
+        &["prune", "--dir", dir, "--keep-last", "1"],
+        &env,
+    ));
+    let listing = s3.get("/pgsnap-named?list-type=2");
+    assert!(
+        listing.contains(&format!("<Key>nightly/{latest}</Key>")),
+        "{listing}"
+    );
+    assert_eq!(listing.matches("<Key>nightly/a_").count(), 0, "{listing}");
 }

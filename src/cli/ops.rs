@@ -9,7 +9,7 @@ use super::args::{BackupsArgs, HealthArgs, NotifyFlags, PruneArgs, RetentionFlag
 use crate::engine::{self, BackupReport, Depth, Error};
 use crate::notify;
 use crate::ops::health::{self, Integrity, Observed, Thresholds};
-use crate::ops::{self, metadata, prune, Metadata, Rules};
+use crate::ops::{self, metadata, prune, BackupDir, Metadata, Rules};
 use crate::pg::ConnParams;
 use crate::storage::{self, ObjectLocation};
 
@@ -71,8 +71,13 @@ pub fn prune_rules_for_backup(
     require_rules(f).map(Some)
 }
 
+/// A `--dir` value: a local directory or a store prefix.
+pub fn backup_dir(dir: &Path) -> Result<BackupDir, Error> {
+    BackupDir::parse(dir, super::run::storage_timeout())
+}
+
 pub fn backups(a: BackupsArgs) -> Result<(), Error> {
-    let inv = ops::scan(&a.dir)?;
+    let inv = ops::scan_dir(&backup_dir(&a.dir)?)?;
     let now = SystemTime::now();
     if a.json {
         println!(
@@ -87,9 +92,10 @@ pub fn backups(a: BackupsArgs) -> Result<(), Error> {
 
 pub fn prune(a: PruneArgs) -> Result<(), Error> {
     let rules = require_rules(&a.retention)?;
-    let plan = ops::plan_prune(&ops::scan(&a.dir)?, &rules, SystemTime::now());
+    let dir = backup_dir(&a.dir)?;
+    let plan = ops::plan_prune(&ops::scan_dir(&dir)?, &rules, SystemTime::now());
     if !a.dry_run {
-        ops::execute(&plan)?;
+        ops::execute(&plan, &dir)?;
     }
     print!("{}", plan.render(a.dry_run));
     Ok(())
@@ -130,18 +136,19 @@ pub fn health(a: HealthArgs) -> i32 {
 
 fn health_report(a: &HealthArgs) -> Result<i32, Error> {
     let t = thresholds(a)?;
-    let inv = ops::scan(&a.dir)?;
+    let dir = backup_dir(&a.dir)?;
+    let inv = ops::scan_dir(&dir)?;
     let integrity = match inv.backups.iter().find(|b| b.state.is_archive()) {
         None => Integrity::NoArchive,
         Some(b) => {
-            let path = b.archive.as_deref().expect("an archive state has a path");
             let sha = b
                 .metadata
-                .as_deref()
-                .and_then(|m| metadata::read(m).ok())
+                .as_ref()
+                .and_then(|_| dir.read(&format!("{}.json", b.name)).ok())
+                .and_then(|bytes| serde_json::from_slice::<Metadata>(&bytes).ok())
                 .and_then(|m| m.sha256);
             let depth = if a.quick { Depth::Quick } else { Depth::Full };
-            match engine::check_integrity(path, depth, sha.as_deref()) {
+            match engine::check_integrity(&dir.join(&b.name), depth, sha.as_deref()) {
                 Ok(detail) => Integrity::Sound(detail),
                 Err(e) => Integrity::Damaged(e.to_string()),
             }
@@ -151,12 +158,15 @@ fn health_report(a: &HealthArgs) -> Result<i32, Error> {
         &t,
         &Observed {
             inventory: &inv,
-            disk: ops::disk::volume(&a.dir),
+            disk: match &dir {
+                BackupDir::Local(p) => Some(ops::disk::volume(p)),
+                BackupDir::Store(_) => None,
+            },
             integrity,
             now: SystemTime::now(),
         },
     );
-    let dir = a.dir.display().to_string();
+    let dir = dir.display();
     if let Some(path) = &a.prometheus {
         write_textfile(path, &report.render_prometheus(&dir))?;
     }
@@ -231,10 +241,10 @@ pub fn notify_config(f: &NotifyFlags) -> Result<(notify::Channels, notify::When)
 }
 
 /// Retention after a successful backup; failures are warnings only.
-pub fn prune_after_backup(dir: &Path, rules: &Rules) {
-    let res = ops::scan(dir).and_then(|inv| {
+pub fn prune_after_backup(dir: &BackupDir, rules: &Rules) {
+    let res = ops::scan_dir(dir).and_then(|inv| {
         let plan = ops::plan_prune(&inv, rules, SystemTime::now());
-        ops::execute(&plan)?;
+        ops::execute(&plan, dir)?;
         Ok(plan)
     });
     match res {

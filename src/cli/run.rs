@@ -20,6 +20,7 @@ use crate::notify;
 use crate::ops::metadata::{self, Verification};
 use crate::ops::time::rfc3339;
 use crate::ops::time::utc_stamp;
+use crate::ops::BackupDir;
 use crate::pg::{ConnArgs, ConnParams};
 use crate::schema::{Pattern, Selection};
 use crate::storage::Location;
@@ -94,6 +95,14 @@ pub async fn run(cli: Cli) -> i32 {
 /// How long one storage request may take (`--storage-timeout`), set once by `run`.
 static STORAGE_TIMEOUT: std::sync::OnceLock<Duration> = std::sync::OnceLock::new();
 
+/// The `--storage-timeout` in force.
+pub(super) fn storage_timeout() -> Duration {
+    STORAGE_TIMEOUT
+        .get()
+        .copied()
+        .unwrap_or(Duration::from_secs(60))
+}
+
 /// A path or object-store URL as given on the command line.
 fn location(p: &std::path::Path) -> Result<Location, Error> {
     let timeout = STORAGE_TIMEOUT
@@ -164,21 +173,27 @@ fn backup_options(a: &BackupArgs, progress: ProgressHandle) -> Result<BackupOpti
                     ));
                 }
             }
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(&a.dir)
-                .map_err(|e| {
-                    Error::failed(format!(
-                        "cannot create backup directory {}: {e}",
-                        a.dir.display()
-                    ))
-                })?;
             let prefix = a.name.as_deref().unwrap_or("backup");
-            Output::File(
-                a.dir
-                    .join(format!("{prefix}_{}.pgsnap", utc_stamp(SystemTime::now()))),
-            )
+            let file = format!("{prefix}_{}.pgsnap", utc_stamp(SystemTime::now()));
+            match ops::backup_dir(&a.dir)? {
+                BackupDir::Store(_) => match ops::backup_dir(&a.dir)?.join(&file) {
+                    Location::Object(o) => Output::Object(o),
+                    Location::Local(p) => Output::File(p),
+                },
+                BackupDir::Local(dir) => {
+                    std::fs::DirBuilder::new()
+                        .recursive(true)
+                        .mode(0o700)
+                        .create(&dir)
+                        .map_err(|e| {
+                            Error::failed(format!(
+                                "cannot create backup directory {}: {e}",
+                                dir.display()
+                            ))
+                        })?;
+                    Output::File(dir.join(file))
+                }
+            }
         }
     };
     Ok(BackupOptions {
@@ -342,7 +357,7 @@ async fn run_backup(a: &BackupArgs, progress: ProgressHandle) -> Result<BackupRe
         tracing::info!("uploaded {} to {url}", local.display());
     }
     if let Some(rules) = rules {
-        ops::prune_after_backup(&a.dir, &rules);
+        ops::prune_after_backup(&ops::backup_dir(&a.dir)?, &rules);
     }
     Ok(report)
 }

@@ -204,8 +204,12 @@ pub enum Depth {
 
 /// Checks an archive for `health`; `Ok` says what was covered. `sha256` is the
 /// digest the backup's metadata recorded, if any.
-pub fn check_integrity(path: &Path, depth: Depth, sha256: Option<&str>) -> Result<String, Error> {
-    let reader = ArchiveReader::open(path)?;
+pub fn check_integrity(
+    location: &Location,
+    depth: Depth,
+    sha256: Option<&str>,
+) -> Result<String, Error> {
+    let reader = open_archive(location)?;
     if depth == Depth::Quick {
         return Ok(format!(
             "header, trailer and TOC check out ({} entries, {} streams; frames not read: --quick)",
@@ -214,8 +218,8 @@ pub fn check_integrity(path: &Path, depth: Depth, sha256: Option<&str>) -> Resul
         ));
     }
     let r = archive::verify(&reader)?;
-    let digest = match sha256 {
-        Some(want) => {
+    let digest = match (sha256, location) {
+        (Some(want), Location::Local(path)) => {
             let got = super::digest::file_sha256(path)
                 .map_err(|e| Error::failed(format!("cannot read {}: {e}", path.display())))?;
             if got != want {
@@ -225,7 +229,8 @@ pub fn check_integrity(path: &Path, depth: Depth, sha256: Option<&str>) -> Resul
             }
             ", SHA-256 matches the metadata"
         }
-        None => "",
+        (Some(_), Location::Object(_)) => ", SHA-256 not recomputed for a stored object",
+        (None, _) => "",
     };
     Ok(format!(
         "{} frames, {} streams and {} rows check out{digest}",

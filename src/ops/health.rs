@@ -124,7 +124,8 @@ pub enum Integrity {
 /// Everything evaluation looks at.
 pub struct Observed<'a> {
     pub inventory: &'a Inventory,
-    pub disk: Result<Disk, String>,
+    /// `None` for an object store, which has no volume to fill.
+    pub disk: Option<Result<Disk, String>>,
     pub integrity: Integrity,
     pub now: SystemTime,
 }
@@ -223,7 +224,7 @@ pub fn evaluate(t: &Thresholds, o: &Observed) -> Health {
         }),
         backups: archives.len(),
         failed_since_success: failures_since(o.inventory, latest).count(),
-        disk: o.disk.as_ref().ok().copied(),
+        disk: o.disk.as_ref().and_then(|d| d.as_ref().ok()).copied(),
         checks,
     }
 }
@@ -281,7 +282,15 @@ fn check_count(t: &Thresholds, n: usize) -> Check {
     check("count", status, summary, vec![m])
 }
 
-fn check_disk(t: &Thresholds, disk: &Result<Disk, String>) -> Check {
+fn check_disk(t: &Thresholds, disk: &Option<Result<Disk, String>>) -> Check {
+    let Some(disk) = disk else {
+        return check(
+            "disk",
+            Level::Ok,
+            "an object store: no volume to fill".into(),
+            vec![],
+        );
+    };
     let d = match disk {
         Ok(d) if d.total_bytes > 0 => *d,
         Ok(_) => {

@@ -45,7 +45,7 @@ fn eval(i: &Inventory, disk: Result<Disk, String>, integrity: Integrity) -> Heal
         &Thresholds::default(),
         &Observed {
             inventory: i,
-            disk,
+            disk: Some(disk),
             integrity,
             now: now(),
         },
@@ -132,7 +132,7 @@ fn the_size_window_limits_the_history_compared() {
     };
     let o = Observed {
         inventory: &i,
-        disk: roomy(),
+        disk: Some(roomy()),
         integrity: sound(),
         now: now(),
     };
@@ -160,6 +160,16 @@ fn free_space_thresholds_apply_in_order() {
     assert!(h.render_text().contains("5.0% free on the backup volume"));
     let h = eval(&i, Err("statvfs failed".into()), sound());
     assert_eq!((h.status, h.status.exit_code()), (Level::Unknown, 3));
+    let store = evaluate(
+        &Thresholds::default(),
+        &Observed {
+            inventory: &i,
+            disk: None,
+            integrity: sound(),
+            now: now(),
+        },
+    );
+    assert_eq!(store.status, Level::Ok);
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! The backups of a directory: every `*.pgsnap` and `*.pgsnap.json` paired by
-//! name, plus leftover temporary files (`.NAME.partial-PID`). Newest first.
+//! The backups of a directory or store prefix: every `*.pgsnap` and
+//! `*.pgsnap.json` paired by name, plus leftover temporary files
+//! (`.NAME.partial-PID`, local only). Newest first.
 
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -7,6 +8,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use super::metadata::{self, Status};
+use super::place::{BackupDir, Item};
 use super::time::{human_age, parse_rfc3339, rfc3339};
 use crate::engine::Error;
 
@@ -97,6 +99,69 @@ pub fn scan(dir: &Path) -> Result<Inventory, Error> {
     inv.backups
         .sort_by(|a, b| b.time.cmp(&a.time).then_with(|| b.name.cmp(&a.name)));
     inv.partials.sort();
+    Ok(inv)
+}
+
+/// Reads a directory or a store prefix.
+pub fn scan_dir(dir: &BackupDir) -> Result<Inventory, Error> {
+    let BackupDir::Store(_) = dir else {
+        let BackupDir::Local(path) = dir else {
+            unreachable!()
+        };
+        return scan(path);
+    };
+    let items = dir.list_store()?;
+    let by_name: std::collections::HashMap<&str, &Item> =
+        items.iter().map(|i| (i.name.as_str(), i)).collect();
+    let names: std::collections::BTreeSet<&str> = items
+        .iter()
+        .filter_map(|i| {
+            let n = i.name.as_str();
+            n.strip_suffix(".json")
+                .filter(|b| b.ends_with(".pgsnap"))
+                .or_else(|| n.ends_with(".pgsnap").then_some(n))
+        })
+        .collect();
+    let mut inv = Inventory::default();
+    for name in names {
+        let json_name = format!("{name}.json");
+        let archive = by_name.get(name).copied();
+        let json = by_name.get(json_name.as_str()).copied();
+        let meta = json.and_then(|_| match dir.read(&json_name) {
+            Ok(bytes) => serde_json::from_slice::<metadata::Metadata>(&bytes)
+                .map_err(|e| tracing::warn!("{json_name} is not pgsnap backup metadata: {e}"))
+                .ok(),
+            Err(e) => {
+                tracing::warn!("{e}");
+                None
+            }
+        });
+        let state = match (&meta, archive) {
+            (Some(m), _) if m.status == Status::Failed => State::Failed,
+            (Some(_), Some(_)) => State::Success,
+            (Some(_), None) => State::Missing,
+            (None, _) => State::Unknown,
+        };
+        let time = meta
+            .as_ref()
+            .and_then(|m| parse_rfc3339(&m.started_at))
+            .or_else(|| archive.map(|a| a.modified))
+            .or_else(|| json.map(|j| j.modified))
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let url = |n: &str| PathBuf::from(dir.join(n).to_string());
+        inv.backups.push(Backup {
+            name: name.to_string(),
+            time,
+            state,
+            size: archive.map(|a| a.size).unwrap_or(0),
+            archive: archive.map(|_| url(name)),
+            metadata: json.map(|_| url(&json_name)),
+            verified_at: meta.as_ref().and_then(|m| m.verified_at.clone()),
+            error: meta.and_then(|m| m.error),
+        });
+    }
+    inv.backups
+        .sort_by(|a, b| b.time.cmp(&a.time).then_with(|| b.name.cmp(&a.name)));
     Ok(inv)
 }
 

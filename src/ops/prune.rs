@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use super::inventory::{Inventory, State};
+use super::place::BackupDir;
 use super::time::{civil_from_days, parse_span, unix_secs};
 use crate::engine::Error;
 
@@ -239,7 +240,7 @@ impl PrunePlan {
 /// Carries out a plan: removes each deleted backup's archive, then its
 /// metadata (so an interrupted prune leaves a record that the next one cleans),
 /// and the stale temporary files. Stops at the first error.
-pub fn execute(plan: &PrunePlan) -> Result<(), Error> {
+pub fn execute(plan: &PrunePlan, dir: &BackupDir) -> Result<(), Error> {
     let paths = plan
         .decisions
         .iter()
@@ -247,13 +248,11 @@ pub fn execute(plan: &PrunePlan) -> Result<(), Error> {
         .flat_map(|d| d.paths.iter())
         .chain(&plan.stale_partials);
     for p in paths {
-        match std::fs::remove_file(p) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(Error::failed(format!("cannot delete {}: {e}", p.display())));
-            }
-        }
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        dir.delete(&name)?;
     }
     Ok(())
 }
