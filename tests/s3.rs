@@ -15,6 +15,11 @@ struct S3 {
 impl S3 {
     /// Starts moto_server and creates `bucket`.
     fn start(bucket: &str) -> S3 {
+        Self::start_with(bucket, &[])
+    }
+
+    /// Starts moto_server with `env` (e.g. enforcing credentials), creates `bucket`.
+    fn start_with(bucket: &str, env: &[(&str, &str)]) -> S3 {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -22,6 +27,7 @@ impl S3 {
             .port();
         let child = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -31,14 +37,20 @@ impl S3 {
             endpoint: format!("http://127.0.0.1:{port}"),
         };
         let deadline = Instant::now() + Duration::from_secs(30);
-        while s3.http("PUT", &format!("/{bucket}")) != "200" {
+        // Until the server answers (with credentials enforced, it refuses
+        // the unsigned request; the bucket is not needed then).
+        loop {
+            let status = s3.http("PUT", &format!("/{bucket}"));
+            if status == "200" || (!env.is_empty() && status != "000") {
+                break;
+            }
             assert!(Instant::now() < deadline, "moto_server did not start");
             std::thread::sleep(Duration::from_millis(100));
         }
         s3
     }
 
-    /// An unsigned request (moto takes any); returns the status, or the body with `-body`.
+    /// An unsigned request (moto takes any); returns the HTTP status.
     fn http(&self, method: &str, path: &str) -> String {
         let out = Command::new("curl")
             .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method])
@@ -115,6 +127,14 @@ async fn backup_to_s3_then_list_verify_and_restore_from_it() {
     ok(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("TABLE DATA public big"));
     ok(&pgsnap_env(&["verify", url], &env));
+    // The verification is recorded in the metadata object beside it.
+    let out = pgsnap_env(
+        &["backups", "--dir", "s3://pgsnap-rt/nightly/", "--json"],
+        &env,
+    );
+    ok(&out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v[0]["verified_at"].is_string(), "{v}");
 
     let target = db.sibling("copy");
     let tconn = db.cluster.conninfo(&target);
@@ -408,4 +428,78 @@ async fn named_backups_health_and_prune_on_a_store_prefix() {
         "{listing}"
     );
     assert_eq!(listing.matches("<Key>nightly/a_").count(), 0, "{listing}");
+}
+
+/// Credentials from an AWS profile (shared credentials and config files);
+/// wrong credentials are refused with a message that says what to check, and
+/// a backup with them leaves no object.
+#[tokio::test]
+async fn profiles_are_read_and_bad_credentials_are_explained() {
+    let s3 = S3::start("pgsnap-prof");
+    let db = TestDb::new("s3prof").await;
+    db.exec("CREATE TABLE t (id int); INSERT INTO t VALUES (1);")
+        .await;
+    let dir = Scratch::new("s3prof");
+    let creds = dir.path("credentials");
+    let config = dir.path("config");
+    std::fs::write(&creds, "[default]\naws_access_key_id = nope\n\n[backup]\naws_access_key_id = test\naws_secret_access_key = test\n").unwrap();
+    std::fs::write(&config, "[profile backup]\nregion = eu-west-1\n").unwrap();
+    let conn = db.conninfo();
+    let env = [
+        ("AWS_ENDPOINT_URL", s3.endpoint.as_str()),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_SHARED_CREDENTIALS_FILE", path_str(&creds)),
+        ("AWS_CONFIG_FILE", path_str(&config)),
+        ("AWS_PROFILE", "backup"),
+        ("HOME", path_str(&dir.0)),
+    ];
+    ok(&pgsnap_env(
+        &["backup", "-d", &conn, "-f", "s3://pgsnap-prof/p.pgsnap"],
+        &env,
+    ));
+    assert!(s3
+        .get("/pgsnap-prof?list-type=2")
+        .contains("<Key>p.pgsnap</Key>"));
+
+    // A server that checks credentials refuses made-up ones.
+    let strict = S3::start_with("pgsnap-strict", &[("INITIAL_NO_AUTH_ACTION_COUNT", "0")]);
+    let bad = [
+        ("AWS_ENDPOINT_URL", strict.endpoint.as_str()),
+        ("AWS_ALLOW_HTTP", "true"),
+        ("AWS_ACCESS_KEY_ID", "AKIAMADEUP"),
+        ("AWS_SECRET_ACCESS_KEY", "made-up"),
+    ];
+    let out = pgsnap_env(
+        &[
+            "--storage-timeout",
+            "5s",
+            "list",
+            "s3://pgsnap-strict/p.pgsnap",
+        ],
+        &bad,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("check the credentials"),
+        "{}",
+        stderr(&out)
+    );
+    let out = pgsnap_env(
+        &[
+            "--storage-timeout",
+            "5s",
+            "backup",
+            "-d",
+            &conn,
+            "-f",
+            "s3://pgsnap-strict/q.pgsnap",
+        ],
+        &bad,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("check the credentials"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -479,8 +479,8 @@ fn verify(a: VerifyArgs, progress: &ProgressHandle) -> Result<(), Error> {
         error: res.as_ref().err().map(|e| e.to_string()),
     };
     // A damaged or missing archive is reported as such, not as a metadata problem.
-    if res.is_ok() || a.file.exists() {
-        if let Err(e) = metadata::record_verification(&a.file, verification) {
+    if res.is_ok() || a.file.exists() || crate::storage::is_url(&a.file.to_string_lossy()) {
+        if let Err(e) = record_verification(&a.file, verification) {
             tracing::warn!("{e}");
         }
     }
@@ -541,7 +541,7 @@ async fn restore_check(a: VerifyArgs) -> Result<(), Error> {
             .find(|c| c.outcome == Outcome::Fail)
             .map(|c| c.detail.clone()),
     };
-    if let Err(e) = metadata::record_verification(&a.file, verification) {
+    if let Err(e) = record_verification(&a.file, verification) {
         tracing::warn!("{e}");
     }
     if let Some(path) = &a.report {
@@ -578,6 +578,14 @@ async fn restore_check(a: VerifyArgs) -> Result<(), Error> {
             "{} failed its restore check",
             a.file.display()
         )))
+    }
+}
+
+/// Records a verification in the archive's metadata, on disk or in a store.
+fn record_verification(file: &std::path::Path, v: Verification) -> Result<(), Error> {
+    match location(file)? {
+        Location::Local(p) => metadata::record_verification(&p, v).map(|_| ()),
+        Location::Object(o) => BackupDir::record_verification(&o, v),
     }
 }
 

@@ -82,6 +82,14 @@ pub struct Verification {
     pub error: Option<String>,
 }
 
+/// Records a verification in `meta`: `verified_at` when it passed.
+pub fn apply_verification(meta: &mut Metadata, v: Verification) {
+    if v.passed {
+        meta.verified_at = Some(v.at.clone());
+    }
+    meta.verification = Some(v);
+}
+
 /// Records a verification in the metadata beside `archive`, if there is one
 /// (archives written with `-f` elsewhere may have none). Returns whether it did.
 pub fn record_verification(archive: &Path, v: Verification) -> Result<bool, Error> {
@@ -90,10 +98,7 @@ pub fn record_verification(archive: &Path, v: Verification) -> Result<bool, Erro
         return Ok(false);
     }
     let mut meta = read(&path)?;
-    if v.passed {
-        meta.verified_at = Some(v.at.clone());
-    }
-    meta.verification = Some(v);
+    apply_verification(&mut meta, v);
     write(&path, &meta)?;
     Ok(true)
 }

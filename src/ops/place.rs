@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use futures_util::StreamExt;
 use object_store::path::Path as ObjectPath;
 
+use super::metadata::{apply_verification, Metadata, Verification};
 use crate::engine::Error;
 use crate::storage::{self, Location, ObjectLocation};
 
@@ -125,6 +126,27 @@ impl BackupDir {
                 .map_err(|e| Error::failed(format!("cannot read {}: {e}", obj.url)))
             }
         }
+    }
+
+    /// Records a verification in the metadata object beside an archive in a
+    /// store, if there is one.
+    pub fn record_verification(archive: &ObjectLocation, v: Verification) -> Result<(), Error> {
+        let json = archive.sibling(".json");
+        let handle = Self::handle()?;
+        let bytes = match storage::block(&handle, async {
+            json.store.get(&json.path).await?.bytes().await
+        }) {
+            Ok(b) => b,
+            Err(object_store::Error::NotFound { .. }) => return Ok(()),
+            Err(e) => return Err(Error::failed(format!("cannot read {}: {e}", json.url))),
+        };
+        let mut meta: Metadata = serde_json::from_slice(&bytes).map_err(|e| {
+            Error::failed(format!("{} is not pgsnap backup metadata: {e}", json.url))
+        })?;
+        apply_verification(&mut meta, v);
+        let mut out = serde_json::to_vec_pretty(&meta).expect("metadata serialises");
+        out.push(b'\n');
+        Ok(storage::put(&json, out, &handle)?)
     }
 
     /// Deletes `name` (already gone is fine).

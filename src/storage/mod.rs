@@ -189,8 +189,25 @@ fn s3_store(bucket: &str, timeout: Duration) -> Result<Arc<dyn ObjectStore>, obj
             timeout,
             std::env::var("AWS_ALLOW_HTTP").is_ok_and(|v| v.eq_ignore_ascii_case("true")),
         ));
+    let profile = aws_profile();
+    if std::env::var("AWS_ACCESS_KEY_ID").is_err() {
+        if let Some(key) = profile.get("aws_access_key_id") {
+            b = b.with_access_key_id(key);
+        }
+        if let Some(secret) = profile.get("aws_secret_access_key") {
+            b = b.with_secret_access_key(secret);
+        }
+        if let Some(token) = profile.get("aws_session_token") {
+            b = b.with_token(token);
+        }
+    }
+    if std::env::var("AWS_ENDPOINT_URL").is_err() && std::env::var("AWS_ENDPOINT").is_err() {
+        if let Some(endpoint) = profile.get("endpoint_url") {
+            b = b.with_endpoint(endpoint);
+        }
+    }
     if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
-        b = b.with_region("us-east-1");
+        b = b.with_region(profile.get("region").map_or("us-east-1", String::as_str));
     }
     if std::env::var("AWS_ENDPOINT_URL").is_ok() || std::env::var("AWS_ENDPOINT").is_ok() {
         // S3-compatible servers (MinIO, a local test server) are path-style.
@@ -199,6 +216,61 @@ fn s3_store(bucket: &str, timeout: Duration) -> Result<Arc<dyn ObjectStore>, obj
         b = b.with_virtual_hosted_style_request(virtual_hosted);
     }
     Ok(Arc::new(b.build()?))
+}
+
+/// The settings of the AWS profile in force (`AWS_PROFILE`, else `default`)
+/// from the shared credentials and config files (`AWS_SHARED_CREDENTIALS_FILE`,
+/// `AWS_CONFIG_FILE`, else `~/.aws/credentials` and `~/.aws/config`), the way
+/// the AWS CLI reads them; the environment's own variables win over them.
+fn aws_profile() -> std::collections::HashMap<String, String> {
+    let profile = std::env::var("AWS_PROFILE").unwrap_or_else(|_| "default".into());
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let file = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(".aws").join(default))
+    };
+    let mut out = std::collections::HashMap::new();
+    // The config file names sections `[profile NAME]` (but `[default]`).
+    let config_section = if profile == "default" {
+        "default".to_string()
+    } else {
+        format!("profile {profile}")
+    };
+    for (path, section) in [
+        (file("AWS_CONFIG_FILE", "config"), config_section),
+        (
+            file("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
+            profile.clone(),
+        ),
+    ] {
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            out.extend(ini_section(&text, &section));
+        }
+    }
+    out
+}
+
+/// The `key = value` pairs of `[section]` in an INI text.
+fn ini_section(text: &str, section: &str) -> Vec<(String, String)> {
+    let mut inside = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') || line.starts_with(';') || line.is_empty() {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            inside = name.trim() == section;
+        } else if inside {
+            if let Some((k, v)) = line.split_once('=') {
+                out.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+            }
+        }
+    }
+    out
 }
 
 /// Ranged reads of one object, for the archive reader.
@@ -411,6 +483,23 @@ impl ObjectLocation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ini_sections_are_read_like_the_aws_cli() {
+        let text = "[default]\naws_access_key_id = A\n# comment\n[profile backup]\nregion = eu-west-1\nAWS_Secret_Access_Key=S\n";
+        assert_eq!(
+            ini_section(text, "default"),
+            [("aws_access_key_id".to_string(), "A".to_string())]
+        );
+        assert_eq!(
+            ini_section(text, "profile backup"),
+            [
+                ("region".to_string(), "eu-west-1".to_string()),
+                ("aws_secret_access_key".to_string(), "S".to_string())
+            ]
+        );
+        assert!(ini_section(text, "other").is_empty());
+    }
 
     #[test]
     fn locations_parse() {
