@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use super::args::{BackupsArgs, HealthArgs, NotifyFlags, PruneArgs, RetentionFlags};
-use crate::engine::{self, BackupReport, Depth, Error};
+use crate::engine::{self, BackupReport, Depth, Error, Output};
 use crate::notify;
 use crate::ops::health::{self, Integrity, Observed, Thresholds};
 use crate::ops::{self, metadata, prune, BackupDir, Metadata, Rules};
@@ -260,17 +260,6 @@ pub fn prune_after_backup(dir: &BackupDir, rules: &Rules) {
     }
 }
 
-/// Writes `NAME.pgsnap.json` for a published archive.
-pub fn record_success(
-    archive: &Path,
-    report: &BackupReport,
-    conn: &ConnParams,
-) -> Result<(), Error> {
-    let meta = Metadata::success(archive, report, conn.describe());
-    metadata::write(&metadata::path_for(archive), &meta)
-        .map_err(|e| e.context("the archive was written, but its metadata was not"))
-}
-
 /// Where `--upload` sends a local archive: the flag, else the kit's
 /// `S3_BACKUP_BUCKET` / `GCS_BACKUP_BUCKET`. `None`: no upload.
 pub fn upload_target(flag: Option<&str>) -> Option<String> {
@@ -324,40 +313,6 @@ pub async fn upload(
     Ok(url)
 }
 
-/// Writes `NAME.pgsnap.json` beside an archive in an object store.
-pub fn record_object_success(
-    archive: &ObjectLocation,
-    report: &BackupReport,
-    conn: &ConnParams,
-) -> Result<(), Error> {
-    let meta = Metadata::success(
-        std::path::Path::new(archive.path.as_ref()),
-        report,
-        conn.describe(),
-    );
-    put_metadata(archive, &meta)
-        .map_err(|e| e.context("the archive was uploaded, but its metadata was not"))
-}
-
-/// The record of a failed run, beside where the object would have been.
-pub fn record_object_failure(
-    archive: &ObjectLocation,
-    conn: &ConnParams,
-    started: SystemTime,
-    err: &Error,
-) {
-    let meta = Metadata::failed(
-        conn.dbname().to_string(),
-        conn.describe(),
-        started,
-        SystemTime::now(),
-        err.to_string(),
-    );
-    if let Err(e) = put_metadata(archive, &meta) {
-        tracing::warn!("{e}");
-    }
-}
-
 fn put_metadata(archive: &ObjectLocation, meta: &Metadata) -> Result<(), Error> {
     let mut json = serde_json::to_vec_pretty(meta).expect("metadata serialises");
     json.push(b'\n');
@@ -365,9 +320,29 @@ fn put_metadata(archive: &ObjectLocation, meta: &Metadata) -> Result<(), Error> 
     Ok(storage::put(&archive.sibling(".json"), json, &handle)?)
 }
 
+/// Writes `NAME.pgsnap.json` beside a published archive, on disk or in a store.
+pub fn record_success(
+    output: &Output,
+    report: &BackupReport,
+    conn: &ConnParams,
+) -> Result<(), Error> {
+    let res = match output {
+        Output::File(p) => metadata::write(
+            &metadata::path_for(p),
+            &Metadata::success(p, report, conn.describe()),
+        ),
+        Output::Object(o) => put_metadata(
+            o,
+            &Metadata::success(Path::new(o.path.as_ref()), report, conn.describe()),
+        ),
+        Output::Stdout => Ok(()),
+    };
+    res.map_err(|e| e.context("the archive was written, but its metadata was not"))
+}
+
 /// Writes the record of a failed run beside where the archive would have been;
 /// a failure to write it is only logged (the backup's own error matters more).
-pub fn record_failure(archive: &Path, conn: &ConnParams, started: SystemTime, err: &Error) {
+pub fn record_failure(output: &Output, conn: &ConnParams, started: SystemTime, err: &Error) {
     let meta = Metadata::failed(
         conn.dbname().to_string(),
         conn.describe(),
@@ -375,7 +350,12 @@ pub fn record_failure(archive: &Path, conn: &ConnParams, started: SystemTime, er
         SystemTime::now(),
         err.to_string(),
     );
-    if let Err(e) = metadata::write(&metadata::path_for(archive), &meta) {
+    let res = match output {
+        Output::File(p) => metadata::write(&metadata::path_for(p), &meta),
+        Output::Object(o) => put_metadata(o, &meta),
+        Output::Stdout => Ok(()),
+    };
+    if let Err(e) = res {
         tracing::warn!("{e}");
     }
 }

@@ -311,19 +311,11 @@ async fn run_backup(a: &BackupArgs, progress: ProgressHandle) -> Result<BackupRe
     let report = match res {
         Ok(r) => r,
         Err(e) => {
-            match &opts.output {
-                Output::File(p) => ops::record_failure(p, &opts.conn, started, &e),
-                Output::Object(o) => ops::record_object_failure(o, &opts.conn, started, &e),
-                Output::Stdout => {}
-            }
+            ops::record_failure(&opts.output, &opts.conn, started, &e);
             return Err(e);
         }
     };
-    match &opts.output {
-        Output::File(p) => ops::record_success(p, &report, &opts.conn)?,
-        Output::Object(o) => ops::record_object_success(o, &report, &opts.conn)?,
-        Output::Stdout => {}
-    }
+    ops::record_success(&opts.output, &report, &opts.conn)?;
     let ratio = if report.archive_bytes > 0 {
         report.raw_bytes as f64 / report.archive_bytes as f64
     } else {
