@@ -7,6 +7,7 @@ mod digest;
 mod error;
 mod inspect;
 mod plan;
+mod pool;
 mod preflight;
 mod progress;
 mod restore;

@@ -184,7 +184,7 @@ impl Links<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::toc::{CompressionInfo, CopyFormat, SchemaEntry, StreamId, StreamInfo};
+    use crate::format::toc::{CopyFormat, SchemaEntry, StreamId, StreamInfo};
 
     fn entry(id: u32, section: Section, kind: ObjectKind, deps: &[u32]) -> SchemaEntry {
         SchemaEntry {
@@ -219,24 +219,7 @@ mod tests {
     }
 
     fn toc(entries: Vec<SchemaEntry>, streams: Vec<StreamInfo>) -> Toc {
-        Toc {
-            format_major: 1,
-            format_minor: 0,
-            tool_version: String::new(),
-            server_version: String::new(),
-            server_version_num: 150000,
-            database: String::new(),
-            encoding: String::new(),
-            collate: String::new(),
-            ctype: String::new(),
-            snapshot_time: String::new(),
-            compression: CompressionInfo {
-                codec: "zstd".into(),
-                level: 3,
-            },
-            entries,
-            streams,
-        }
+        Toc::for_tests(entries, streams)
     }
 
     #[test]

@@ -189,29 +189,23 @@ pub async fn maintain(
     relations: &[String],
     jobs: usize,
 ) -> Result<Vec<String>, Error> {
-    let queue = std::sync::Arc::new(std::sync::Mutex::new(relations.to_vec()));
-    let workers = (0..jobs.clamp(1, relations.len().max(1))).map(|_| {
-        let queue = std::sync::Arc::clone(&queue);
-        async move {
+    super::pool::on_connections(
+        relations.to_vec(),
+        jobs,
+        async || {
             let client = conn.connect("pgsnap restore").await?;
             session::setup_writer(&client).await?;
-            let mut failed = Vec::new();
-            loop {
-                let Some(rel) = queue.lock().expect("queue lock").pop() else {
-                    break;
-                };
-                if let Err(e) = client.batch_execute(&format!("{verb} {rel}")).await {
-                    failed.push(PgError::query(&format!("{verb} {rel} failed"), &e).to_string());
-                }
-            }
-            Ok::<_, Error>(failed)
-        }
-    });
-    Ok(futures_util::future::try_join_all(workers)
-        .await?
-        .into_iter()
-        .flatten()
-        .collect())
+            Ok::<_, Error>(client)
+        },
+        async |client: &Client, rel: String| {
+            Ok(client
+                .batch_execute(&format!("{verb} {rel}"))
+                .await
+                .err()
+                .map(|e| PgError::query(&format!("{verb} {rel} failed"), &e).to_string()))
+        },
+    )
+    .await
 }
 
 #[cfg(test)]
@@ -234,8 +228,8 @@ mod tests {
             owner_sql: String::new(),
             belongs_to: None,
         };
-        let toc = Toc {
-            entries: vec![
+        let toc = Toc::for_tests(
+            vec![
                 entry(
                     ObjectKind::Index,
                     "CREATE INDEX i ON app.orders USING btree (a);\n",
@@ -249,7 +243,7 @@ mod tests {
                     "ALTER TABLE app.orders ADD CONSTRAINT c CHECK (a > 0);\n",
                 ),
             ],
-            streams: vec![StreamInfo {
+            vec![StreamInfo {
                 id: StreamId(1),
                 entry: DumpId(2),
                 schema: "app".into(),
@@ -262,21 +256,7 @@ mod tests {
                 crc32: 0,
                 part: None,
             }],
-            format_major: 1,
-            format_minor: 1,
-            tool_version: String::new(),
-            server_version: String::new(),
-            server_version_num: 150000,
-            database: String::new(),
-            encoding: String::new(),
-            collate: String::new(),
-            ctype: String::new(),
-            snapshot_time: String::new(),
-            compression: crate::format::toc::CompressionInfo {
-                codec: "zstd".into(),
-                level: 1,
-            },
-        };
+        );
         assert_eq!(
             estimate_bytes(&toc),
             1_000_000 + 10_000 * 32 + 2 * 10_000 * 40

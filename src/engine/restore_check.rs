@@ -366,10 +366,10 @@ async fn compare_tables(
             .merge(d);
     }
     let tables: Vec<ArchivedTable> = tables.into_values().collect();
-    let queue = Arc::new(std::sync::Mutex::new(tables.iter().collect::<Vec<_>>()));
-    let workers = (0..jobs.min(tables.len()).max(1)).map(|_| {
-        let queue = Arc::clone(&queue);
-        async move {
+    let mut mismatches = super::pool::on_connections(
+        tables.iter().collect(),
+        jobs,
+        async || {
             let client = target
                 .connect("pgsnap verify")
                 .await
@@ -377,34 +377,26 @@ async fn compare_tables(
             session::setup_reader(&client)
                 .await
                 .map_err(|e| e.to_string())?;
-            let mut mismatches = Vec::new();
-            loop {
-                let Some(t) = queue.lock().expect("queue lock").pop() else {
-                    break;
-                };
-                let got = copy_digest(&client, t).await?;
-                if got != t.digest {
-                    mismatches.push(format!(
-                        "{}: {} rows restored, {} in the archive{}",
-                        quote::qualified(&t.schema, &t.table),
-                        got.rows,
-                        t.digest.rows,
-                        if got.rows == t.digest.rows {
-                            " (same count, different content)"
-                        } else {
-                            ""
-                        }
-                    ));
-                }
-            }
-            Ok::<_, String>(mismatches)
-        }
-    });
-    let mut mismatches: Vec<String> = futures_util::future::try_join_all(workers)
-        .await?
-        .into_iter()
-        .flatten()
-        .collect();
+            Ok::<_, String>(client)
+        },
+        async |client: &Client, t: &ArchivedTable| {
+            let got = copy_digest(client, t).await?;
+            Ok((got != t.digest).then(|| {
+                format!(
+                    "{}: {} rows restored, {} in the archive{}",
+                    quote::qualified(&t.schema, &t.table),
+                    got.rows,
+                    t.digest.rows,
+                    if got.rows == t.digest.rows {
+                        " (same count, different content)"
+                    } else {
+                        ""
+                    }
+                )
+            }))
+        },
+    )
+    .await?;
     let rows: u64 = tables.iter().map(|t| t.digest.rows).sum();
     if mismatches.is_empty() {
         let lo = if large_object_rows > 0 {

@@ -348,3 +348,28 @@ pub struct Toc {
     pub entries: Vec<SchemaEntry>,
     pub streams: Vec<StreamInfo>,
 }
+
+#[cfg(test)]
+impl Toc {
+    /// A TOC of these entries and streams with placeholder facts, for tests.
+    pub(crate) fn for_tests(entries: Vec<SchemaEntry>, streams: Vec<StreamInfo>) -> Toc {
+        Toc {
+            format_major: super::FORMAT_MAJOR,
+            format_minor: super::FORMAT_MINOR,
+            tool_version: String::new(),
+            server_version: String::new(),
+            server_version_num: 150000,
+            database: String::new(),
+            encoding: String::new(),
+            collate: String::new(),
+            ctype: String::new(),
+            snapshot_time: String::new(),
+            compression: CompressionInfo {
+                codec: "zstd".into(),
+                level: 1,
+            },
+            entries,
+            streams,
+        }
+    }
+}
