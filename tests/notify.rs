@@ -51,14 +51,6 @@ fn http_listener(statuses: Vec<u16>) -> (String, mpsc::Receiver<(String, Value)>
     (base, rx)
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 struct Smtp {
     child: Child,
     port: u16,
@@ -266,73 +258,6 @@ async fn failures_are_notified_and_a_failing_channel_changes_nothing() {
     assert!(!dir.path("u.pgsnap").exists());
 }
 
-/// A CA and a server certificate for 127.0.0.1, made with openssl.
-fn certificates(dir: &Scratch) -> (String, String, String) {
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(&dir.0)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.crt",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=pgsnap-test-ca",
-    ]);
-    run(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=127.0.0.1",
-    ]);
-    std::fs::write(
-        dir.path("san.ext"),
-        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.crt",
-        "-days",
-        "2",
-        "-extfile",
-        "san.ext",
-    ]);
-    let p = |n: &str| path_str(&dir.path(n)).to_string();
-    (p("ca.crt"), p("server.crt"), p("server.key"))
-}
-
 /// Email over STARTTLS with authentication, the way a real relay takes it;
 /// a wrong password is a warning, not a failed backup.
 #[tokio::test]
@@ -340,7 +265,12 @@ async fn email_goes_over_starttls_with_authentication() {
     let db = TestDb::new("notifytls").await;
     db.exec("CREATE TABLE t (id int);").await;
     let dir = Scratch::new("notifytls");
-    let (ca, cert, key) = certificates(&dir);
+    make_certs(&dir.0, "ca");
+    let (ca, cert, key) = (
+        path_str(&dir.path("ca.crt")).to_string(),
+        path_str(&dir.path("server.crt")).to_string(),
+        path_str(&dir.path("server.key")).to_string(),
+    );
     let port = free_port();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp/starttls_server.py");
     let mut server = Command::new("python3")

@@ -29,6 +29,16 @@ fn restore(
     pgsnap_env(&args, env)
 }
 
+/// Runs each statement on its own (CREATE/DROP DATABASE refuse a batch).
+async fn run_each(client: &tokio_postgres::Client, statements: &[String]) {
+    for sql in statements {
+        client
+            .batch_execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+}
+
 async fn tables_in(cluster: &pgsnap::cluster::Cluster, db: &str) -> i64 {
     connect(cluster, db)
         .await
@@ -47,16 +57,14 @@ async fn production_targets_need_yes_and_restores_are_analyzed() {
     let target = db.sibling("copy");
     let conn = db.cluster.conninfo(&target);
     let admin = connect(&db.cluster, "postgres").await;
-    admin
-        .batch_execute(&format!("CREATE DATABASE {target}"))
-        .await
-        .unwrap();
-    admin
-        .batch_execute(&format!(
-            "ALTER DATABASE {target} SET pgsnap.environment = 'production'"
-        ))
-        .await
-        .unwrap();
+    run_each(
+        &admin,
+        &[
+            format!("CREATE DATABASE {target}"),
+            format!("ALTER DATABASE {target} SET pgsnap.environment = 'production'"),
+        ],
+    )
+    .await;
 
     // Marked by the database, by the environment, by the flag: refused
     // without --yes (standard input is not a terminal), nothing restored.
@@ -119,14 +127,14 @@ async fn production_targets_need_yes_and_restores_are_analyzed() {
         .get(0);
     assert!(!analyzed);
     drop(c);
-    admin
-        .batch_execute(&format!("DROP DATABASE {target} WITH (FORCE)"))
-        .await
-        .unwrap();
-    admin
-        .batch_execute(&format!("DROP DATABASE {plain} WITH (FORCE)"))
-        .await
-        .unwrap();
+    run_each(
+        &admin,
+        &[
+            format!("DROP DATABASE {target} WITH (FORCE)"),
+            format!("DROP DATABASE {plain} WITH (FORCE)"),
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -135,14 +143,14 @@ async fn a_role_that_cannot_see_the_data_directory_is_told_space_was_not_checked
     let role = format!("{}_r", db.name);
     let target = db.sibling("copy");
     let admin = connect(&db.cluster, "postgres").await;
-    admin
-        .batch_execute(&format!("CREATE ROLE {role} LOGIN"))
-        .await
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {target} OWNER {role}"))
-        .await
-        .unwrap();
+    run_each(
+        &admin,
+        &[
+            format!("CREATE ROLE {role} LOGIN"),
+            format!("CREATE DATABASE {target} OWNER {role}"),
+        ],
+    )
+    .await;
     let conn = format!("{} user={role}", db.cluster.conninfo(&target));
     let out = restore(&conn, &file, &["--no-owner"], &[]);
     ok(&out);
@@ -153,14 +161,14 @@ async fn a_role_that_cannot_see_the_data_directory_is_told_space_was_not_checked
         "{}",
         stderr(&out)
     );
-    admin
-        .batch_execute(&format!("DROP DATABASE {target} WITH (FORCE)"))
-        .await
-        .unwrap();
-    admin
-        .batch_execute(&format!("DROP ROLE {role}"))
-        .await
-        .unwrap();
+    run_each(
+        &admin,
+        &[
+            format!("DROP DATABASE {target} WITH (FORCE)"),
+            format!("DROP ROLE {role}"),
+        ],
+    )
+    .await;
 }
 
 /// A tablespace on a 16 MiB tmpfs: a database there (8 MB of it for the empty
@@ -204,17 +212,14 @@ async fn a_volume_too_small_refuses_the_restore_before_it_starts() {
     let ts = format!("{}_ts", db.name);
     let target = db.sibling("copy");
     let admin = connect(&db.cluster, "postgres").await;
-    admin
-        .batch_execute(&format!(
-            "CREATE TABLESPACE {ts} LOCATION '{}'",
-            path_str(&mnt)
-        ))
-        .await
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {target} TABLESPACE {ts}"))
-        .await
-        .unwrap();
+    run_each(
+        &admin,
+        &[
+            format!("CREATE TABLESPACE {ts} LOCATION '{}'", path_str(&mnt)),
+            format!("CREATE DATABASE {target} TABLESPACE {ts}"),
+        ],
+    )
+    .await;
     let conn = db.cluster.conninfo(&target);
     let out = restore(&conn, &file, &[], &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -228,12 +233,12 @@ async fn a_volume_too_small_refuses_the_restore_before_it_starts() {
         "{err}"
     );
     assert_eq!(tables_in(&db.cluster, &target).await, 0);
-    admin
-        .batch_execute(&format!("DROP DATABASE {target} WITH (FORCE)"))
-        .await
-        .unwrap();
-    admin
-        .batch_execute(&format!("DROP TABLESPACE {ts}"))
-        .await
-        .unwrap();
+    run_each(
+        &admin,
+        &[
+            format!("DROP DATABASE {target} WITH (FORCE)"),
+            format!("DROP TABLESPACE {ts}"),
+        ],
+    )
+    .await;
 }

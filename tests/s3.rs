@@ -1,7 +1,6 @@
 //! Archives in an S3-compatible store: moto's server on loopback (installed by
 //! `.ci/setup`), reached through the standard AWS environment variables.
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -20,11 +19,7 @@ impl S3 {
 
     /// Starts moto_server with `env` (e.g. enforcing credentials), creates `bucket`.
     fn start_with(bucket: &str, env: &[(&str, &str)]) -> S3 {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let child = Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .envs(env.iter().copied())
@@ -203,14 +198,8 @@ async fn an_interrupted_upload_leaves_no_object() {
     .await;
     let env = s3.env();
     let conn = db.conninfo();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pgsnap"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("PG") {
-            cmd.env_remove(k);
-        }
-    }
-    let mut child = cmd
-        .args([
+    let out = interrupt_pgsnap(
+        &[
             "backup",
             "-d",
             &conn,
@@ -220,27 +209,12 @@ async fn an_interrupted_upload_leaves_no_object() {
             "0",
             "-j",
             "1",
-        ])
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !s3.get("/pgsnap-int?uploads").contains("<UploadId>") {
-        assert!(Instant::now() < deadline, "no multipart upload started");
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the backup ended before it could be interrupted"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let out = child.wait_with_output().unwrap();
+        ],
+        &env,
+        "a multipart upload",
+        async |_| s3.get("/pgsnap-int?uploads").contains("<UploadId>"),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("interrupted by SIGINT"),

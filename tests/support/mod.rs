@@ -3,8 +3,9 @@
 //! runner for the real `pgsnap` binary.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use pgsnap::cluster::{compare, find_bindir, Cluster};
 use tokio_postgres::Client;
@@ -145,6 +146,11 @@ pub fn pgsnap(args: &[&str]) -> Output {
 }
 
 pub fn pgsnap_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    pgsnap_command(args, env).output().expect("run pgsnap")
+}
+
+/// The pgsnap binary with a clean PG* environment plus `env`.
+fn pgsnap_command(args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pgsnap"));
     for (k, _) in std::env::vars() {
         if k.starts_with("PG") || k.starts_with("POSTGRES_") {
@@ -152,7 +158,62 @@ pub fn pgsnap_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         }
     }
     cmd.args(args).envs(env.iter().copied());
-    cmd.output().expect("run pgsnap")
+    cmd
+}
+
+/// Starts pgsnap as [`pgsnap_env`] would, waits until `started` says it is
+/// far enough (it must still be running), sends it SIGINT and returns its
+/// output. `what` names the awaited state in the failure message.
+pub async fn interrupt_pgsnap(
+    args: &[&str],
+    env: &[(&str, &str)],
+    what: &str,
+    started: impl AsyncFn(u32) -> bool,
+) -> Output {
+    let mut child = pgsnap_command(args, env)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start pgsnap");
+    let pid = child.id();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !started(pid).await {
+        assert!(Instant::now() < deadline, "{what} never happened");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "pgsnap ended before {what}, so it could not be interrupted"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    child.wait_with_output().unwrap()
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on (now).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Runs openssl in `dir`, which must succeed.
+pub fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl is needed for the TLS tests");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 pub fn stderr(o: &Output) -> String {
@@ -280,4 +341,67 @@ pub fn restore_copy(src: &TestDb, file: &Path, suffix: &str, extra: &[&str]) -> 
     args.push(path_str(file));
     ok(&pgsnap(&args));
     target
+}
+
+/// A CA (`CA.crt`, `CA.key`) and a server certificate for localhost /
+/// 127.0.0.1 signed by it (`server.crt`, `server.key`), in `dir`.
+pub fn make_certs(dir: &Path, ca: &str) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &format!("{ca}.key"),
+            "-out",
+            &format!("{ca}.crt"),
+            "-days",
+            "2",
+            "-subj",
+            &format!("/CN={ca}"),
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+    );
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            &format!("{ca}.crt"),
+            "-CAkey",
+            &format!("{ca}.key"),
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ],
+    );
 }
