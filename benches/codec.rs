@@ -47,12 +47,12 @@ fn frames(c: &mut Criterion) {
     g.sample_size(20);
     for level in [1, 3, 6] {
         g.bench_with_input(BenchmarkId::new("encode", level), &raw, |b, raw| {
-            b.iter(|| encode_frame(1, 0, raw, level).unwrap())
+            b.iter(|| encode_frame(1, 0, raw, level, None).unwrap())
         });
-        let f = encode_frame(1, 0, &raw, level).unwrap();
+        let f = encode_frame(1, 0, &raw, level, None).unwrap();
         let h = FrameHeader::decode(&f.bytes).unwrap();
         g.bench_with_input(BenchmarkId::new("decode", level), &f, |b, f| {
-            b.iter(|| decode_payload(&h, &f.bytes[FRAME_HEADER_LEN..]).unwrap())
+            b.iter(|| decode_payload(&h, &f.bytes[FRAME_HEADER_LEN..], None).unwrap())
         });
     }
     g.finish();

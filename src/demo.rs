@@ -105,6 +105,7 @@ async fn cycle(
         chunk_size: DEFAULT_CHUNK,
         split_bytes: 128 << 20,
         lock_wait: None,
+        encryption: None,
         progress: engine::ProgressHandle::default(),
     })
     .await?;
@@ -119,7 +120,7 @@ async fn cycle(
     );
 
     let t = Instant::now();
-    let v = engine::verify(&file)?;
+    let v = engine::verify(&file, &Default::default())?;
     println!(
         "  verify: OK, {} frames, {} rows checked, {:.2} s",
         v.frames,
@@ -140,6 +141,7 @@ async fn cycle(
         space_check: true,
         analyze: true,
         reindex: false,
+        keys: Default::default(),
         progress: engine::ProgressHandle::default(),
     })
     .await?;

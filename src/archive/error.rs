@@ -29,6 +29,11 @@ enum Inner {
         path: String,
     },
     Version(FormatError),
+    /// Encrypted, and the keys given do not open it.
+    Locked {
+        path: String,
+        detail: String,
+    },
     /// The caller asked for something impossible (a bug in pgsnap).
     Bug(String),
     Damage {
@@ -67,6 +72,13 @@ impl ArchiveError {
         ArchiveError(Box::new(Inner::Damage {
             object: object.into(),
             offset,
+            detail: detail.to_string(),
+        }))
+    }
+
+    pub(crate) fn locked(name: &str, detail: impl fmt::Display) -> Self {
+        ArchiveError(Box::new(Inner::Locked {
+            path: name.to_string(),
             detail: detail.to_string(),
         }))
     }
@@ -110,6 +122,11 @@ impl ArchiveError {
         matches!(*self.0, Inner::Version(_))
     }
 
+    /// The archive is encrypted and the keys given do not open it.
+    pub fn is_locked(&self) -> bool {
+        matches!(*self.0, Inner::Locked { .. })
+    }
+
     /// The damaged object ("table public.orders, frame 17", "table of contents").
     pub fn object(&self) -> Option<&str> {
         match &*self.0 {
@@ -138,6 +155,7 @@ impl fmt::Display for ArchiveError {
             ),
             Inner::NotArchive { path } => write!(f, "{path}: not a pgsnap archive"),
             Inner::Version(e) => write!(f, "{e}"),
+            Inner::Locked { path, detail } => write!(f, "{path}: {detail}"),
             Inner::Bug(detail) => write!(f, "internal error: {detail} (a bug in pgsnap)"),
             Inner::Damage {
                 object,

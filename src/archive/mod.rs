@@ -18,6 +18,8 @@ mod fuzz_regressions;
 mod tests;
 
 pub use error::ArchiveError;
-pub use reader::{ArchiveReader, FileSource, Source};
+pub use reader::{
+    check_envelope, describe_slots, ArchiveReader, FileSource, NoKey, Source, Unlock,
+};
 pub use verify::{verify, verify_reporting, verify_stored, verify_with_digests, VerifyReport};
-pub use writer::ArchiveWriter;
+pub use writer::{ArchiveWriter, Sealing};

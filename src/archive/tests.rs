@@ -56,6 +56,11 @@ fn stream(id: u32, entry: u32, table: &str) -> StreamInfo {
 /// uncompressed in 600-byte frames (so two of them can be swapped), and
 /// customers, in two zstd frames.
 fn build() -> Built {
+    build_sealed(None)
+}
+
+/// [`build`], encrypted when `sealing` is given.
+fn build_sealed(sealing: Option<&Sealing>) -> Built {
     let mut toc = sample_toc();
     toc.entries.push(SchemaEntry {
         id: DumpId(3),
@@ -70,7 +75,9 @@ fn build() -> Built {
     assert_eq!(o.len(), 3);
     let (c0, c1) = customers_data.split_at(customers_data.len() / 2);
     let mut streams = [stream(0, 2, "orders"), stream(1, 3, "customers")];
-    let mut w = ArchiveWriter::new(Vec::new()).unwrap();
+    let mut w = ArchiveWriter::new(Vec::new(), sealing).unwrap();
+    (toc.format_major, toc.format_minor) = w.version();
+    let key = w.key().cloned();
     for (i, raw, level) in [
         (0, o[0], 0),
         (1, c0, 3),
@@ -79,7 +86,7 @@ fn build() -> Built {
         (0, o[2], 0),
     ] {
         let s = &mut streams[i];
-        let f = encode_frame(s.id.0, s.frames.len() as u32, raw, level).unwrap();
+        let f = encode_frame(s.id.0, s.frames.len() as u32, raw, level, key.as_ref()).unwrap();
         s.frames.push(w.write_frame(&f).unwrap());
         s.raw_bytes += raw.len() as u64;
     }
@@ -292,7 +299,7 @@ fn rewrite(b: &Built, extra: &[u8], edit: impl FnOnce(&mut Toc)) -> Vec<u8> {
 #[test]
 fn extra_frame_and_wrong_counts_are_found() {
     let b = build();
-    let extra = encode_frame(0, 3, b"junk", 0).unwrap().bytes;
+    let extra = encode_frame(0, 3, b"junk", 0, None).unwrap().bytes;
     let d = rewrite(&b, &extra, |_| {});
     let data_end = (d.len() - TRAILER_LEN) as u64;
     let e = check(&d).unwrap_err();
@@ -308,4 +315,85 @@ fn extra_frame_and_wrong_counts_are_found() {
         t.streams[0].raw_bytes -= u64::from(f.raw_len);
     });
     assert_eq!(check(&d).unwrap_err().object(), Some("data area"));
+}
+
+fn sealing() -> Sealing {
+    let (key, bytes) = crate::format::DataKey::generate().unwrap();
+    let block = crate::format::KeyBlock {
+        slots: vec![crate::format::KeySlot {
+            kind: crate::format::SlotKind::Recipients,
+            wrapped: bytes.to_vec(),
+        }],
+    };
+    Sealing { key, block }
+}
+
+/// Unlocks with the key slot's bytes: a stand-in for age, whose wrapping
+/// `crate::crypt` tests.
+struct RawSlot;
+
+impl Unlock for RawSlot {
+    fn unlock(&self, block: &crate::format::KeyBlock) -> Result<crate::format::DataKey, String> {
+        crate::format::DataKey::from_bytes(&block.slots[0].wrapped).map_err(|e| e.to_string())
+    }
+}
+
+fn open_sealed(bytes: &[u8], keys: &dyn Unlock) -> Result<VerifyReport, ArchiveError> {
+    let t = write(bytes);
+    let r = ArchiveReader::open_source(Box::new(FileSource::open(&t.0)?), keys)?;
+    verify(&r)
+}
+
+#[test]
+fn encrypted_round_trip_hides_the_data() {
+    let s = sealing();
+    let b = build_sealed(Some(&s));
+    assert_eq!(crate::format::FileHeader::decode(&b.bytes).unwrap().major, 2);
+    let report = open_sealed(&b.bytes, &RawSlot).unwrap();
+    assert_eq!(report.rows, 550);
+    let t = write(&b.bytes);
+    let r = ArchiveReader::open_source(Box::new(FileSource::open(&t.0).unwrap()), &RawSlot)
+        .unwrap();
+    assert_eq!(r.toc().streams, b.toc.streams);
+    assert!(r.key_block().is_some());
+    let rows = sample_rows(50);
+    // Neither rows nor table names are in the clear.
+    for needle in [&rows[20..60], b"customers".as_slice(), b"CREATE TABLE"] {
+        assert!(!b.bytes.windows(needle.len()).any(|w| w == needle));
+    }
+    let e = ArchiveReader::open(&t.0).unwrap_err();
+    assert!(e.is_locked() && e.to_string().contains("--identity"), "{e}");
+    let e = open_sealed(&b.bytes, &sealing().key).unwrap_err();
+    assert!(e.to_string().contains("authentication"), "{e}");
+}
+
+/// Every single-byte change anywhere in an encrypted archive is caught by
+/// open + verify, even where the forger also fixes the CRC that covers it.
+#[test]
+fn encrypted_archive_detects_every_change() {
+    let s = sealing();
+    let b = build_sealed(Some(&s));
+    let mut missed = Vec::new();
+    for i in 0..b.bytes.len() {
+        let mut d = b.bytes.clone();
+        d[i] ^= 0x20;
+        if open_sealed(&d, &RawSlot).is_ok() {
+            missed.push(i);
+        }
+    }
+    assert!(missed.is_empty(), "changes at {missed:?} went unnoticed");
+
+    // A frame payload changed with its frame CRC recomputed.
+    let f = b.toc.streams[1].frames[0];
+    let mut d = b.bytes.clone();
+    let at = (f.offset as usize) + FRAME_HEADER_LEN + 5;
+    d[at] ^= 1;
+    let payload = &d[f.offset as usize + FRAME_HEADER_LEN..][..f.stored_len as usize];
+    let crc = crc32fast::hash(payload);
+    let mut h = crate::format::FrameHeader::decode(&d[f.offset as usize..]).unwrap();
+    h.payload_crc = crc;
+    d[f.offset as usize..][..FRAME_HEADER_LEN].copy_from_slice(&h.encode());
+    let e = open_sealed(&d, &RawSlot).unwrap_err();
+    assert!(e.to_string().contains("authentication"), "{e}");
+    assert_eq!(e.object(), Some("table public.customers, frame 0"), "{e}");
 }

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use super::reader::table_name;
 use super::{ArchiveError, ArchiveReader};
 use crate::format::toc::StreamInfo;
-use crate::format::{FRAME_HEADER_LEN, HEADER_LEN};
+use crate::format::FRAME_HEADER_LEN;
 use crate::pg::copyscan::{CopyScanner, RowDigest};
 
 /// What a successful verification covered.
@@ -105,7 +105,8 @@ pub fn verify_stored(reader: &ArchiveReader) -> Result<(), ArchiveError> {
         .try_for_each(|s| (0..s.frames.len()).try_for_each(|seq| reader.check_frame(s, seq)))
 }
 
-/// Frames must cover `[HEADER_LEN, toc_offset)` exactly, without overlap.
+/// Frames must cover the data area, `[data_start, toc_offset)`, exactly,
+/// without overlap.
 fn check_tiling(reader: &ArchiveReader) -> Result<(), ArchiveError> {
     let mut spans: Vec<(u64, u64, &StreamInfo, usize)> = reader
         .toc()
@@ -119,7 +120,7 @@ fn check_tiling(reader: &ArchiveReader) -> Result<(), ArchiveError> {
         })
         .collect();
     spans.sort_unstable_by_key(|&(offset, end, s, seq)| (offset, end, s.id, seq));
-    let mut expected = HEADER_LEN as u64;
+    let mut expected = reader.data_start();
     for (offset, end, s, seq) in spans {
         if offset < expected {
             return Err(ArchiveError::damage(

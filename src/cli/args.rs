@@ -73,6 +73,9 @@ pub enum Command {
     /// Judge a backup directory for monitoring (Nagios/Icinga exit codes,
     /// perfdata, JSON, a Prometheus textfile).
     Health(HealthArgs),
+    /// Make a key pair for encrypted archives: writes the secret identity,
+    /// prints the public recipient for `backup --recipient`.
+    Keygen(KeygenArgs),
     /// Start a throwaway local cluster, load sample data, back it up, verify,
     /// restore and compare; then clean up.
     Demo(DemoArgs),
@@ -89,6 +92,7 @@ impl Command {
             Command::Backups(_) => "backups",
             Command::Prune(_) => "prune",
             Command::Health(_) => "health",
+            Command::Keygen(_) => "keygen",
             Command::Demo(_) => "demo",
         }
     }
@@ -116,6 +120,66 @@ pub struct ConnFlags {
         value_name = "FILE"
     )]
     pub password_file: Option<std::path::PathBuf>,
+}
+
+/// Keys that open encrypted archives.
+#[derive(Debug, Args, Clone, Default)]
+pub struct KeyFlags {
+    /// Identity file (`pgsnap keygen -o`, or age-keygen's) that opens
+    /// encrypted archives (repeatable; the variable takes a comma-separated list).
+    #[arg(
+        long = "identity",
+        env = "PGSNAP_IDENTITY",
+        value_name = "KEYFILE",
+        value_delimiter = ','
+    )]
+    pub identity: Vec<PathBuf>,
+    /// File whose first line is the passphrase the archive was encrypted with.
+    #[arg(
+        long = "passphrase-file",
+        env = "PGSNAP_PASSPHRASE_FILE",
+        value_name = "FILE"
+    )]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// Who a backup is encrypted for.
+#[derive(Debug, Args, Clone, Default)]
+pub struct EncryptFlags {
+    /// Encrypt the archive for this public key (age1..., from `pgsnap keygen`), or
+    /// for every key listed in this file (repeatable; the variable takes a
+    /// comma-separated list). The backup host needs no secret key.
+    #[arg(
+        long = "recipient",
+        env = "PGSNAP_RECIPIENTS",
+        value_name = "PUBLIC|FILE",
+        value_delimiter = ','
+    )]
+    pub recipients: Vec<String>,
+    /// Encrypt the archive with the passphrase on this file's first line (also
+    /// together with --recipient: either opens it).
+    #[arg(
+        long = "passphrase-file",
+        env = "PGSNAP_PASSPHRASE_FILE",
+        value_name = "FILE"
+    )]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Write the secret identity to this file (created with mode 0600; an
+    /// existing file is never overwritten); "-" writes it to standard output.
+    #[arg(short = 'o', long = "output", value_name = "KEYFILE")]
+    pub output: Option<PathBuf>,
+    /// Print the public recipient(s) of an existing identity file instead.
+    #[arg(
+        short = 'y',
+        long = "recipient-of",
+        value_name = "KEYFILE",
+        conflicts_with = "output"
+    )]
+    pub recipient_of: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +238,8 @@ pub struct BackupArgs {
     /// With --globals: include the roles' password hashes (needs a superuser).
     #[arg(long = "role-passwords", requires = "globals")]
     pub role_passwords: bool,
+    #[command(flatten)]
+    pub encrypt: EncryptFlags,
     /// After a successful backup to a local file, upload the archive and its
     /// metadata here: an object URL, or a prefix ending in '/' (default from
     /// S3_BACKUP_BUCKET or GCS_BACKUP_BUCKET: that bucket's top level).
@@ -193,6 +259,8 @@ pub struct RestoreArgs {
     pub conn: ConnFlags,
     /// The archive to restore.
     pub file: PathBuf,
+    #[command(flatten)]
+    pub keys: KeyFlags,
     /// Parallel worker connections.
     #[arg(short = 'j', long = "jobs", env = "PGSNAP_JOBS", default_value_t = 2)]
     pub jobs: usize,
@@ -297,6 +365,8 @@ pub struct SelectFlags {
 pub struct ListArgs {
     /// The archive.
     pub file: PathBuf,
+    #[command(flatten)]
+    pub keys: KeyFlags,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -307,6 +377,8 @@ pub struct ListArgs {
 pub struct VerifyArgs {
     /// The archive.
     pub file: PathBuf,
+    #[command(flatten)]
+    pub keys: KeyFlags,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -389,6 +461,10 @@ pub struct HealthArgs {
     /// The backup directory.
     #[arg(long, env = "BACKUP_DIR")]
     pub dir: PathBuf,
+    /// Keys to authenticate an encrypted latest archive's frames (without them
+    /// health checks what it can: structure, checksums, SHA-256).
+    #[command(flatten)]
+    pub keys: KeyFlags,
     /// WARNING when the latest successful backup is older than this (e.g. 26h, 2d).
     #[arg(
         long = "age-warning",

@@ -148,7 +148,8 @@ fn health_report(a: &HealthArgs) -> Result<i32, Error> {
                 .and_then(|bytes| serde_json::from_slice::<Metadata>(&bytes).ok())
                 .and_then(|m| m.sha256);
             let depth = if a.quick { Depth::Quick } else { Depth::Full };
-            match engine::check_integrity(&dir.join(&b.name), depth, sha.as_deref()) {
+            let keys = super::run::keyring(&a.keys)?;
+            match engine::check_integrity(&dir.join(&b.name), depth, sha.as_deref(), &keys) {
                 Ok(detail) => Integrity::Sound(detail),
                 Err(e) => Integrity::Damaged(e.to_string()),
             }

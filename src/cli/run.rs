@@ -1,15 +1,18 @@
 //! Validates flags into engine options, runs the command, prints its report.
 //! Returns the process exit code.
 
-use std::os::unix::fs::DirBuilderExt;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::args::{
-    BackupArgs, Cli, Command, ConnFlags, ListArgs, RestoreArgs, SelectFlags, VerifyArgs,
+    BackupArgs, Cli, Command, ConnFlags, EncryptFlags, KeyFlags, KeygenArgs, ListArgs,
+    RestoreArgs, SelectFlags, VerifyArgs,
 };
 use super::logging::{self, SUMMARY};
 use super::ops;
 use super::progress;
+use crate::crypt::{self, Encryption, Keyring};
 use crate::engine::{
     self, BackupOptions, BackupReport, Error, Outcome, Output, ProgressHandle, RestoreCheckOptions,
     RestoreCheckReport, RestoreOptions,
@@ -61,6 +64,7 @@ pub async fn run(cli: Cli) -> i32 {
             );
             return code;
         }
+        Command::Keygen(a) => keygen(a),
         Command::Demo(a) => crate::demo::run(a.rows, a.jobs, a.bindir).await,
     };
     let seconds = started.elapsed().as_secs_f64();
@@ -210,8 +214,68 @@ fn backup_options(a: &BackupArgs, progress: ProgressHandle) -> Result<BackupOpti
             .transpose()?,
         selection: selection(&a.select, &[])?,
         globals: a.globals.then_some(a.role_passwords),
+        encryption: encryption(&a.encrypt)?,
         progress,
     })
+}
+
+/// Who `backup` encrypts for; `None` (a plain archive) when nobody.
+fn encryption(f: &EncryptFlags) -> Result<Option<Encryption>, Error> {
+    let recipients = crypt::parse_recipients(&f.recipients)?;
+    let passphrase = f
+        .passphrase_file
+        .as_deref()
+        .map(crypt::read_passphrase_file)
+        .transpose()?;
+    Ok(Encryption::new(recipients, passphrase))
+}
+
+/// The keys `--identity` and `--passphrase-file` name.
+pub(super) fn keyring(f: &KeyFlags) -> Result<Keyring, Error> {
+    Ok(Keyring::load(&f.identity, f.passphrase_file.as_deref())?)
+}
+
+/// `pgsnap keygen`: a new identity file, or the recipients of one.
+fn keygen(a: KeygenArgs) -> Result<(), Error> {
+    use age::secrecy::ExposeSecret;
+    if let Some(file) = &a.recipient_of {
+        for r in crypt::recipients_of(file)? {
+            println!("{r}");
+        }
+        return Ok(());
+    }
+    let Some(out) = &a.output else {
+        return Err(Error::usage(
+            "pass -o KEYFILE (where to write the secret identity; - for standard output), \
+             or -y KEYFILE to print an identity's public recipient",
+        ));
+    };
+    let id = crypt::generate_identity(&rfc3339(SystemTime::now()));
+    if out.as_os_str() == "-" {
+        print!("{}", id.file.expose_secret());
+    } else {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(out)
+            .map_err(|e| {
+                Error::failed(format!(
+                    "cannot create {}: {e} (keygen never overwrites a key file)",
+                    out.display()
+                ))
+            })?;
+        f.write_all(id.file.expose_secret().as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| Error::failed(format!("cannot write {}: {e}", out.display())))?;
+        eprintln!(
+            "wrote the secret identity to {}: keep it off the backup host, it decrypts every archive made for its recipient",
+            out.display()
+        );
+    }
+    eprintln!("public key (for backup --recipient):");
+    println!("{}", id.recipient);
+    Ok(())
 }
 
 /// The selection the flags ask for; a malformed pattern or section is a usage error.
@@ -380,6 +444,7 @@ async fn restore(a: RestoreArgs, progress: ProgressHandle) -> Result<(), Error> 
         space_check: !a.no_space_check,
         analyze: !a.no_analyze,
         reindex: a.reindex,
+        keys: keyring(&a.keys)?,
         progress,
     };
     confirm_production(&a, &opts.conn).await?;
@@ -449,7 +514,7 @@ async fn confirm_production(a: &RestoreArgs, conn: &ConnParams) -> Result<(), Er
 }
 
 fn list(a: ListArgs) -> Result<(), Error> {
-    let listing = engine::list(&location(&a.file)?)?;
+    let listing = engine::list(&location(&a.file)?, &keyring(&a.keys)?)?;
     if a.json {
         println!(
             "{}",
@@ -462,7 +527,8 @@ fn list(a: ListArgs) -> Result<(), Error> {
 }
 
 fn verify(a: VerifyArgs, progress: &ProgressHandle) -> Result<(), Error> {
-    let res = location(&a.file).and_then(|l| engine::verify_with_progress(&l, progress));
+    let keys = keyring(&a.keys)?;
+    let res = location(&a.file).and_then(|l| engine::verify_with_progress(&l, &keys, progress));
     let verification = Verification {
         at: rfc3339(SystemTime::now()),
         method: "offline".into(),
@@ -470,8 +536,10 @@ fn verify(a: VerifyArgs, progress: &ProgressHandle) -> Result<(), Error> {
         checks: Vec::new(),
         error: res.as_ref().err().map(|e| e.to_string()),
     };
-    // A damaged or missing archive is reported as such, not as a metadata problem.
-    if res.is_ok() || a.file.exists() || crate::storage::is_url(&a.file.to_string_lossy()) {
+    // A damaged or missing archive is reported as such, not as a metadata
+    // problem; an archive that was not opened (no key) was not verified.
+    let unopened = res.as_ref().is_err_and(|e| e.exit_code() == 2);
+    if !unopened && (res.is_ok() || a.file.exists()) || crate::storage::is_url(&a.file.to_string_lossy()) {
         if let Err(e) = record_verification(&a.file, verification) {
             tracing::warn!("{e}");
         }
@@ -509,6 +577,7 @@ async fn restore_check(a: VerifyArgs) -> Result<(), Error> {
         conn: conn_params(&a.conn)?,
         input: location(&a.file)?,
         jobs: a.jobs,
+        keys: keyring(&a.keys)?,
     };
     let report = engine::restore_check(&opts, shutdown_signal()).await?;
     let verification = Verification {

@@ -25,7 +25,7 @@ use tokio_postgres::Client;
 use super::{Error, ProgressHandle};
 use crate::archive::{self, ArchiveReader, ArchiveWriter};
 use crate::format::toc::{CompressionInfo, FrameRef, StreamId, StreamInfo, StreamPart, Toc};
-use crate::format::{encode_frame, EncodedFrame, FormatError, FORMAT_MAJOR, FORMAT_MINOR};
+use crate::format::{encode_frame, DataKey, EncodedFrame, FormatError};
 use crate::pg::copyscan::CopyScanner;
 use crate::pg::{session, CloseReason, ConnParams, PgError};
 use crate::schema::{self, quote, TableCopy};
@@ -62,6 +62,8 @@ pub struct BackupOptions {
     /// `--globals`: also the roles the database refers to; `Some(true)`
     /// with their passwords (`--role-passwords`).
     pub globals: Option<bool>,
+    /// Encrypt the archive for these recipients / this passphrase.
+    pub encryption: Option<crate::crypt::Encryption>,
     pub progress: ProgressHandle,
 }
 
@@ -87,6 +89,19 @@ pub struct BackupReport {
     pub table_stats: Vec<TableStats>,
     /// Objects of kinds this version does not back up (described).
     pub not_backed_up: Vec<String>,
+    /// The archive's format version, `major.minor`.
+    pub format_version: String,
+    /// Who the archive is encrypted for; `None` for a plain archive.
+    pub encryption: Option<EncryptionInfo>,
+}
+
+/// Who an encrypted archive can be opened by (public facts only).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EncryptionInfo {
+    /// The recipients' public keys (age1...).
+    pub recipients: Vec<String>,
+    /// Whether a passphrase also opens it.
+    pub passphrase: bool,
 }
 
 /// What the archive holds for one table.
@@ -214,6 +229,8 @@ struct Shared {
     frames: Mutex<Option<mpsc::Sender<FrameMsg>>>,
     writer_failed: Arc<AtomicBool>,
     level: i32,
+    /// The data key frames are sealed with (encrypted archives).
+    key: Option<DataKey>,
     chunk: usize,
     progress: ProgressHandle,
 }
@@ -364,7 +381,13 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
     };
 
     let (tx, rx) = mpsc::channel::<FrameMsg>();
-    let writer = ArchiveWriter::new(sink)?;
+    let sealing = match &opts.encryption {
+        Some(e) => Some(e.seal()?),
+        None => None,
+    };
+    let writer = ArchiveWriter::new(sink, sealing.as_ref())?;
+    let (format_major, format_minor) = writer.version();
+    let key = writer.key().cloned();
     let writer_failed = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&writer_failed);
     let writer_thread = std::thread::spawn(move || {
@@ -387,6 +410,7 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         frames: Mutex::new(Some(tx)),
         writer_failed,
         level: opts.level,
+        key: key.clone(),
         chunk: opts.chunk_size,
         progress: opts.progress.clone(),
     });
@@ -436,8 +460,8 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
     let server_version = facts.server_version.clone();
     let snapshot_time = facts.snapshot_time.clone();
     let toc = Toc {
-        format_major: FORMAT_MAJOR,
-        format_minor: FORMAT_MINOR,
+        format_major,
+        format_minor,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         server_version: facts.server_version,
         server_version_num: facts.server_version_num,
@@ -473,7 +497,11 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
             file.sync_all()?;
             let tmp = staged.temp_path().to_path_buf();
             tokio::task::spawn_blocking(move || -> Result<(), Error> {
-                let reader = ArchiveReader::open(&tmp)?;
+                let source = Box::new(archive::FileSource::open(&tmp)?);
+                let reader = match &key {
+                    Some(k) => ArchiveReader::open_source(source, k)?,
+                    None => ArchiveReader::open_source(source, &archive::NoKey)?,
+                };
                 archive::verify_stored(&reader)?;
                 Ok(())
             })
@@ -504,6 +532,11 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         snapshot_time,
         table_stats: per_table,
         not_backed_up,
+        format_version: format!("{format_major}.{format_minor}"),
+        encryption: opts.encryption.as_ref().map(|e| EncryptionInfo {
+            recipients: e.recipient_strings(),
+            passphrase: e.has_passphrase(),
+        }),
     })
 }
 
@@ -844,8 +877,9 @@ async fn submit(shared: &Shared, id: StreamId, seq: u32, data: BytesMut) -> Resu
         .clone()
         .ok_or_else(|| Error::failed("the archive writer has stopped"))?;
     let level = shared.level;
+    let key = shared.key.clone();
     rayon::spawn(move || {
-        let frame = encode_frame(id.0, seq, &data, level).map(|f| (f, permit));
+        let frame = encode_frame(id.0, seq, &data, level, key.as_ref()).map(|f| (f, permit));
         let _ = tx.send(frame);
     });
     Ok(())

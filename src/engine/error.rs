@@ -92,10 +92,18 @@ impl From<ArchiveError> for Error {
     fn from(e: ArchiveError) -> Self {
         let kind = if e.is_damage() {
             Kind::Damage
+        } else if e.is_locked() {
+            Kind::Usage
         } else {
             Kind::Failed
         };
         Self::new(kind, e.to_string())
+    }
+}
+
+impl From<crate::crypt::CryptError> for Error {
+    fn from(e: crate::crypt::CryptError) -> Self {
+        Self::new(Kind::Usage, e.to_string())
     }
 }
 

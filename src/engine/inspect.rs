@@ -6,8 +6,9 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{Error, ProgressHandle};
-use crate::archive::{self, ArchiveReader, VerifyReport};
-use crate::format::toc::{DumpId, ObjectKind, Section, StreamPart, Toc};
+use crate::archive::{self, ArchiveReader, FileSource, Source, VerifyReport};
+use crate::crypt::Keyring;
+use crate::format::toc::{DumpId, ObjectKind, Section, StreamPart};
 use crate::storage::{Location, ObjectSource};
 
 /// What `pgsnap list` shows: the archive's facts, entries and streams, without
@@ -21,6 +22,9 @@ pub struct Listing {
     pub encoding: String,
     pub snapshot_time: String,
     pub compression: String,
+    /// How the archive is encrypted; absent for a plain archive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<String>,
     pub archive_bytes: u64,
     pub entries: Vec<ListedEntry>,
     pub streams: Vec<ListedStream>,
@@ -51,26 +55,31 @@ pub struct ListedStream {
     pub part: Option<StreamPart>,
 }
 
-/// Opens an archive wherever it is: a file, or an object (ranged reads).
-/// Blocks: call it from a blocking thread or synchronous code.
-pub fn open_archive(location: &Location) -> Result<ArchiveReader, Error> {
-    match location {
-        Location::Local(path) => Ok(ArchiveReader::open(path)?),
+/// Opens an archive wherever it is: a file, or an object (ranged reads);
+/// `keys` open it if it is encrypted. Blocks: call it from a blocking thread
+/// or synchronous code.
+pub fn open_archive(location: &Location, keys: &Keyring) -> Result<ArchiveReader, Error> {
+    Ok(ArchiveReader::open_source(source(location)?, keys)?)
+}
+
+fn source(location: &Location) -> Result<Box<dyn Source>, Error> {
+    Ok(match location {
+        Location::Local(path) => Box::new(FileSource::open(path)?),
         Location::Object(o) => {
             let handle = tokio::runtime::Handle::try_current()
                 .map_err(|e| Error::failed(format!("no async runtime for {}: {e}", o.url)))?;
-            let source = ObjectSource::open(o.clone(), handle)?;
-            Ok(ArchiveReader::open_source(Box::new(source))?)
+            Box::new(ObjectSource::open(o.clone(), handle)?)
         }
-    }
+    })
 }
 
-pub fn list(location: &Location) -> Result<Listing, Error> {
-    let reader = open_archive(location)?;
-    Ok(listing(reader.toc(), reader.len()))
+pub fn list(location: &Location, keys: &Keyring) -> Result<Listing, Error> {
+    let reader = open_archive(location, keys)?;
+    Ok(listing(&reader))
 }
 
-fn listing(toc: &Toc, archive_bytes: u64) -> Listing {
+fn listing(reader: &ArchiveReader) -> Listing {
+    let toc = reader.toc();
     Listing {
         format_version: format!("{}.{}", toc.format_major, toc.format_minor),
         tool_version: toc.tool_version.clone(),
@@ -79,7 +88,13 @@ fn listing(toc: &Toc, archive_bytes: u64) -> Listing {
         encoding: toc.encoding.clone(),
         snapshot_time: toc.snapshot_time.clone(),
         compression: format!("{} level {}", toc.compression.codec, toc.compression.level),
-        archive_bytes,
+        encryption: reader.key_block().map(|b| {
+            format!(
+                "AES-256-GCM, data key for {}",
+                archive::describe_slots(b)
+            )
+        }),
+        archive_bytes: reader.len(),
         entries: toc
             .entries
             .iter()
@@ -115,7 +130,7 @@ impl Listing {
     /// The human-readable form, one entry per line like `pg_restore -l`.
     pub fn render(&self) -> String {
         let mut out = format!(
-            ";\n; pgsnap archive\n;     format: {}  written by pgsnap {}\n;     database: {}  server: {}  encoding: {}\n;     snapshot: {}\n;     compression: {}\n;     size: {} bytes, {} entries, {} data streams\n;\n",
+            ";\n; pgsnap archive\n;     format: {}  written by pgsnap {}\n;     database: {}  server: {}  encoding: {}\n;     snapshot: {}\n;     compression: {}{}\n;     size: {} bytes, {} entries, {} data streams\n;\n",
             self.format_version,
             self.tool_version,
             self.database,
@@ -123,6 +138,10 @@ impl Listing {
             self.encoding,
             self.snapshot_time,
             self.compression,
+            self.encryption
+                .as_ref()
+                .map(|e| format!("\n;     encryption: {e}"))
+                .unwrap_or_default(),
             self.archive_bytes,
             self.entries.len(),
             self.streams.len()
@@ -171,9 +190,10 @@ impl Listing {
 }
 
 /// Reads every frame and checks every checksum, stream and row count.
-pub fn verify(path: &Path) -> Result<VerifyReport, Error> {
+pub fn verify(path: &Path, keys: &Keyring) -> Result<VerifyReport, Error> {
     verify_with_progress(
         &Location::Local(path.to_path_buf()),
+        keys,
         &ProgressHandle::default(),
     )
 }
@@ -181,9 +201,10 @@ pub fn verify(path: &Path) -> Result<VerifyReport, Error> {
 /// [`verify`], reporting each stream's bytes and rows to `progress`.
 pub fn verify_with_progress(
     location: &Location,
+    keys: &Keyring,
     progress: &ProgressHandle,
 ) -> Result<VerifyReport, Error> {
-    let reader = open_archive(location)?;
+    let reader = open_archive(location, keys)?;
     let toc = reader.toc();
     progress.start("verify", toc.streams.iter().map(|s| s.raw_bytes).sum());
     let res = archive::verify_reporting(&reader, &|s, bytes, rows| {
@@ -203,13 +224,31 @@ pub enum Depth {
 }
 
 /// Checks an archive for `health`; `Ok` says what was covered. `sha256` is the
-/// digest the backup's metadata recorded, if any.
+/// digest the backup's metadata recorded, if any. An encrypted archive without
+/// `keys` (a monitoring host need not hold them) gets what can be checked
+/// without them: header, key block, trailer, the sealed TOC's checksum and the
+/// file's SHA-256.
 pub fn check_integrity(
     location: &Location,
     depth: Depth,
     sha256: Option<&str>,
+    keys: &Keyring,
 ) -> Result<String, Error> {
-    let reader = open_archive(location)?;
+    let src = source(location)?;
+    if keys.is_empty() {
+        if let Some(block) = archive::check_envelope(src.as_ref())? {
+            let mut what = format!(
+                "encrypted (for {}): header, key block, trailer and TOC checksums check out",
+                archive::describe_slots(&block)
+            );
+            if depth == Depth::Full {
+                what.push_str(&check_sha256(location, sha256)?);
+            }
+            what.push_str("; frames not authenticated (no --identity or --passphrase-file)");
+            return Ok(what);
+        }
+    }
+    let reader = ArchiveReader::open_source(src, keys)?;
     if depth == Depth::Quick {
         return Ok(format!(
             "header, trailer and TOC check out ({} entries, {} streams; frames not read: --quick)",
@@ -218,7 +257,19 @@ pub fn check_integrity(
         ));
     }
     let r = archive::verify(&reader)?;
-    let digest = match (sha256, location) {
+    Ok(format!(
+        "{} frames, {} streams and {} rows check out{}",
+        r.frames,
+        r.streams,
+        r.rows,
+        check_sha256(location, sha256)?
+    ))
+}
+
+/// Compares a local archive's SHA-256 with the one its metadata recorded;
+/// returns what was done, for the health message.
+fn check_sha256(location: &Location, sha256: Option<&str>) -> Result<&'static str, Error> {
+    Ok(match (sha256, location) {
         (Some(want), Location::Local(path)) => {
             let got = super::digest::file_sha256(path)
                 .map_err(|e| Error::failed(format!("cannot read {}: {e}", path.display())))?;
@@ -231,9 +282,5 @@ pub fn check_integrity(
         }
         (Some(_), Location::Object(_)) => ", SHA-256 not recomputed for a stored object",
         (None, _) => "",
-    };
-    Ok(format!(
-        "{} frames, {} streams and {} rows check out{digest}",
-        r.frames, r.streams, r.rows
-    ))
+    })
 }

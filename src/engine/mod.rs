@@ -14,7 +14,7 @@ mod restore;
 mod restore_check;
 mod staged;
 
-pub use backup::{backup, BackupOptions, BackupReport, Output, TableStats};
+pub use backup::{backup, BackupOptions, BackupReport, EncryptionInfo, Output, TableStats};
 pub use error::Error;
 pub use inspect::{
     check_integrity, list, open_archive, verify, verify_with_progress, Depth, Listing,

@@ -57,6 +57,8 @@ pub struct RestoreOptions {
     pub analyze: bool,
     /// `REINDEX` the restored tables afterwards.
     pub reindex: bool,
+    /// Identities or passphrase for an encrypted archive.
+    pub keys: crate::crypt::Keyring,
     pub progress: ProgressHandle,
 }
 
@@ -76,7 +78,8 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
         return Err(Error::usage("-j/--jobs must be at least 1"));
     }
     let path = opts.input.clone();
-    let reader = tokio::task::spawn_blocking(move || super::open_archive(&path))
+    let keys = opts.keys.clone();
+    let reader = tokio::task::spawn_blocking(move || super::open_archive(&path, &keys))
         .await
         .map_err(|e| Error::failed(format!("reading the archive failed: {e}")))??;
     let mut reader: ArchiveReader = reader;

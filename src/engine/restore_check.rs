@@ -41,6 +41,8 @@ pub struct RestoreCheckOptions {
     pub conn: ConnParams,
     pub input: Location,
     pub jobs: usize,
+    /// Identities or passphrase for an encrypted archive.
+    pub keys: crate::crypt::Keyring,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -160,7 +162,8 @@ pub async fn restore_check(
     };
 
     let path = opts.input.clone();
-    let opened = tokio::task::spawn_blocking(move || super::open_archive(&path))
+    let keys = opts.keys.clone();
+    let opened = tokio::task::spawn_blocking(move || super::open_archive(&path, &keys))
         .await
         .map_err(|e| Error::failed(format!("reading the archive failed: {e}")))?;
     let reader = match opened {
@@ -292,6 +295,7 @@ async fn run_restore_checks(
         space_check: true,
         analyze: false,
         reindex: false,
+        keys: opts.keys.clone(),
         progress: ProgressHandle::default(),
     };
     let pre = restore(&restore_opts(vec![Section::PreData])).await;
@@ -553,6 +557,7 @@ async fn check_objects(target: &ConnParams, toc: &Toc) -> Result<String, String>
             ..Selection::default()
         },
         globals: None,
+        encryption: None,
         progress: ProgressHandle::default(),
     })
     .await;

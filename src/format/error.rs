@@ -30,6 +30,8 @@ enum Kind {
     Compression,
     /// The table of contents is malformed or inconsistent.
     Toc,
+    /// Sealed bytes fail authentication: tampered with, or the wrong key.
+    Authentication,
 }
 
 struct Inner {
@@ -72,7 +74,7 @@ impl FormatError {
             Kind::Version,
             format!(
                 "archive format version {major}.{minor} is newer than this pgsnap \
-                 understands ({supported_major}.x); upgrade pgsnap"
+                 understands (up to {supported_major}.x); upgrade pgsnap"
             ),
         )
     }
@@ -87,6 +89,16 @@ impl FormatError {
 
     pub(crate) fn toc(detail: impl fmt::Display) -> Self {
         Self::new(Kind::Toc, format!("table of contents: {detail}"))
+    }
+
+    pub(crate) fn authentication(what: &str) -> Self {
+        Self::new(
+            Kind::Authentication,
+            format!(
+                "{what} fails authentication: its bytes were changed after it was written \
+                 (damage or tampering)"
+            ),
+        )
     }
 
     /// The input ended before the structure did.

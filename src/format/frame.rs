@@ -1,9 +1,12 @@
 //! Data frames: a 32-byte self-checking header and a (possibly compressed)
 //! payload. Each frame names its stream and sequence number and carries both
 //! lengths and two CRCs, so a damaged frame is found and named on its own,
-//! without trusting the table of contents.
+//! without trusting the table of contents. In an encrypted archive the
+//! (compressed) payload is sealed as well, bound to its stream, seq and
+//! header (see [`super::seal`]).
 
 use super::le::{put, u32_at};
+use super::seal::{DataKey, TAG_LEN};
 use super::FormatError;
 
 /// Length of an encoded frame header.
@@ -16,6 +19,10 @@ pub const MAX_FRAME_STORED: u32 = MAX_FRAME_RAW + (64 << 10);
 pub const DEFAULT_CHUNK: usize = 4 << 20;
 /// Magic bytes that open every frame header.
 pub const FRAME_MAGIC: [u8; 4] = *b"PSFR";
+/// Frame flag (byte 13): the payload is sealed (format 2).
+pub const FRAME_SEALED: u8 = 1;
+/// How many leading header bytes a sealed payload's authentication covers.
+pub const FRAME_AAD_LEN: usize = 24;
 
 const WHAT: &str = "frame header";
 
@@ -51,9 +58,11 @@ pub struct FrameHeader {
     pub stream: u32,
     pub seq: u32,
     pub codec: Codec,
+    /// The payload is sealed with the archive's data key.
+    pub sealed: bool,
     pub raw_len: u32,
     pub stored_len: u32,
-    /// CRC-32 of the stored payload bytes.
+    /// CRC-32 of the stored payload bytes (after sealing).
     pub payload_crc: u32,
 }
 
@@ -64,7 +73,8 @@ impl FrameHeader {
         put(&mut b, 4, &self.stream.to_le_bytes());
         put(&mut b, 8, &self.seq.to_le_bytes());
         b[12] = self.codec.as_u8();
-        // 13..16 reserved, zero.
+        b[13] = if self.sealed { FRAME_SEALED } else { 0 };
+        // 14..16 reserved, zero.
         put(&mut b, 16, &self.raw_len.to_le_bytes());
         put(&mut b, 20, &self.stored_len.to_le_bytes());
         put(&mut b, 24, &self.payload_crc.to_le_bytes());
@@ -87,13 +97,18 @@ impl FrameHeader {
         }
         let codec = Codec::from_u8(b[12])
             .ok_or_else(|| FormatError::invalid(WHAT, format!("unknown codec {}", b[12])))?;
-        if b[13..16] != [0, 0, 0] {
-            return Err(FormatError::invalid(WHAT, "reserved bytes are not zero"));
+        if b[13] & !FRAME_SEALED != 0 || b[14..16] != [0, 0] {
+            return Err(FormatError::invalid(
+                WHAT,
+                "unknown flags or reserved bytes are not zero",
+            ));
         }
+        let sealed = b[13] == FRAME_SEALED;
         let h = FrameHeader {
             stream: u32_at(b, 4),
             seq: u32_at(b, 8),
             codec,
+            sealed,
             raw_len: u32_at(b, 16),
             stored_len: u32_at(b, 20),
             payload_crc: u32_at(b, 24),
@@ -110,13 +125,22 @@ impl FrameHeader {
                 format!("stored length {} exceeds {MAX_FRAME_STORED}", h.stored_len),
             ));
         }
-        if h.codec == Codec::Stored && h.stored_len != h.raw_len {
+        let overhead = if sealed { TAG_LEN as u32 } else { 0 };
+        if h.codec == Codec::Stored && h.stored_len != h.raw_len + overhead {
             return Err(FormatError::invalid(
                 WHAT,
                 format!(
-                    "uncompressed frame with stored length {} != raw length {}",
-                    h.stored_len, h.raw_len
+                    "uncompressed frame with stored length {} != raw length {}{}",
+                    h.stored_len,
+                    h.raw_len,
+                    if sealed { " + 16" } else { "" }
                 ),
+            ));
+        }
+        if h.stored_len < overhead {
+            return Err(FormatError::invalid(
+                WHAT,
+                format!("sealed frame of {} bytes is shorter than its tag", h.stored_len),
             ));
         }
         Ok(h)
@@ -143,12 +167,14 @@ impl EncodedFrame {
 
 /// Encodes `raw` as frame `seq` of `stream`. `level` 0 stores the bytes as
 /// they are; any other level compresses with zstd at that level, falling back
-/// to storing when compression does not make the payload smaller.
+/// to storing when compression does not make the payload smaller. With a
+/// `key` (encrypted archives) the payload is then sealed.
 pub fn encode_frame(
     stream: u32,
     seq: u32,
     raw: &[u8],
     level: i32,
+    key: Option<&DataKey>,
 ) -> Result<EncodedFrame, FormatError> {
     let raw_len = u32::try_from(raw.len())
         .ok()
@@ -173,14 +199,21 @@ pub fn encode_frame(
         Some(c) => (Codec::Zstd, c.as_slice()),
         None => (Codec::Stored, raw),
     };
-    let header = FrameHeader {
+    let mut header = FrameHeader {
         stream,
         seq,
         codec,
+        sealed: key.is_some(),
         raw_len,
-        stored_len: payload.len() as u32,
-        payload_crc: crc32fast::hash(payload),
+        stored_len: (payload.len() + if key.is_some() { TAG_LEN } else { 0 }) as u32,
+        payload_crc: 0,
     };
+    let sealed = key.map(|k| {
+        let aad = header.encode();
+        k.seal_frame(stream, seq, &aad[..FRAME_AAD_LEN], payload.to_vec())
+    });
+    let payload = sealed.as_deref().unwrap_or(payload);
+    header.payload_crc = crc32fast::hash(payload);
     let mut bytes = Vec::with_capacity(FRAME_HEADER_LEN + payload.len());
     bytes.extend_from_slice(&header.encode());
     bytes.extend_from_slice(payload);
@@ -193,10 +226,33 @@ pub fn encode_frame(
 }
 
 /// Checks the stored payload of the frame `h` and returns its raw bytes.
-/// Never allocates more than `h.raw_len` bytes for the output.
-pub fn decode_payload(h: &FrameHeader, stored: &[u8]) -> Result<Vec<u8>, FormatError> {
+/// Never allocates more than `h.raw_len` bytes for the output. `key` is the
+/// archive's data key when it is encrypted: then every frame must be sealed,
+/// otherwise none may be (a frame swapped in from elsewhere is refused).
+pub fn decode_payload(
+    h: &FrameHeader,
+    stored: &[u8],
+    key: Option<&DataKey>,
+) -> Result<Vec<u8>, FormatError> {
     const WHAT: &str = "frame payload";
     check_payload(h, stored)?;
+    let opened = match (key, h.sealed) {
+        (Some(k), true) => Some(k.open_frame(h.stream, h.seq, &h.encode()[..FRAME_AAD_LEN], stored)?),
+        (None, false) => None,
+        (Some(_), false) => {
+            return Err(FormatError::invalid(
+                WHAT,
+                "is not sealed, but the archive is encrypted (a frame was substituted)",
+            ))
+        }
+        (None, true) => {
+            return Err(FormatError::invalid(
+                WHAT,
+                "is sealed, but the archive is not encrypted",
+            ))
+        }
+    };
+    let stored = opened.as_deref().unwrap_or(stored);
     let raw = match h.codec {
         Codec::Stored => stored.to_vec(),
         Codec::Zstd => zstd::bulk::decompress(stored, h.raw_len as usize).map_err(|e| {
@@ -246,14 +302,14 @@ mod tests {
 
     fn decode_all(bytes: &[u8]) -> Result<Vec<u8>, FormatError> {
         let h = FrameHeader::decode(bytes)?;
-        decode_payload(&h, &bytes[FRAME_HEADER_LEN..])
+        decode_payload(&h, &bytes[FRAME_HEADER_LEN..], None)
     }
 
     #[test]
     fn round_trip_stored_and_zstd() {
         let raw = sample(100_000);
         for level in [0, 1, 3, 19] {
-            let f = encode_frame(7, 3, &raw, level).unwrap();
+            let f = encode_frame(7, 3, &raw, level, None).unwrap();
             let h = FrameHeader::decode(&f.bytes).unwrap();
             assert_eq!((h.stream, h.seq, h.raw_len), (7, 3, 100_000));
             assert_eq!(h.stored_len, f.stored_len());
@@ -279,7 +335,7 @@ mod tests {
             })
             .collect();
         for raw in [noise, Vec::new()] {
-            let f = encode_frame(1, 0, &raw, 3).unwrap();
+            let f = encode_frame(1, 0, &raw, 3, None).unwrap();
             assert_eq!(FrameHeader::decode(&f.bytes).unwrap().codec, Codec::Stored);
             assert_eq!(decode_all(&f.bytes).unwrap(), raw);
         }
@@ -288,7 +344,7 @@ mod tests {
     #[test]
     fn every_flipped_byte_is_rejected() {
         for level in [0, 3] {
-            let f = encode_frame(2, 5, &sample(300), level).unwrap();
+            let f = encode_frame(2, 5, &sample(300), level, None).unwrap();
             for i in 0..f.bytes.len() {
                 let mut d = f.bytes.clone();
                 d[i] ^= 0x40;
@@ -299,7 +355,7 @@ mod tests {
 
     #[test]
     fn truncated_inputs_are_rejected() {
-        let f = encode_frame(2, 5, &sample(300), 3).unwrap();
+        let f = encode_frame(2, 5, &sample(300), 3, None).unwrap();
         for n in 0..f.bytes.len() {
             assert!(decode_all(&f.bytes[..n]).is_err(), "{n}");
         }
@@ -319,6 +375,7 @@ mod tests {
             stream: 0,
             seq: 0,
             codec: Codec::Zstd,
+            sealed: false,
             raw_len: 1000,
             stored_len: c.len() as u32,
             payload_crc: crc32fast::hash(&c),
@@ -348,8 +405,44 @@ mod tests {
     }
 
     #[test]
+    fn sealed_frames_round_trip_and_refuse_tampering() {
+        let (key, _) = DataKey::generate().unwrap();
+        let raw = sample(5000);
+        for level in [0, 3] {
+            let f = encode_frame(4, 2, &raw, level, Some(&key)).unwrap();
+            let h = FrameHeader::decode(&f.bytes).unwrap();
+            assert!(h.sealed);
+            let stored = &f.bytes[FRAME_HEADER_LEN..];
+            assert_eq!(decode_payload(&h, stored, Some(&key)).unwrap(), raw);
+            if level == 0 {
+                assert_ne!(&stored[..raw.len()], &raw[..], "stored in the clear");
+            }
+            assert!(decode_payload(&h, stored, None).is_err());
+            let (other, _) = DataKey::generate().unwrap();
+            assert!(decode_payload(&h, stored, Some(&other)).is_err());
+            // Fix the CRCs after a change, as a forger would: the seal still fails.
+            for i in [0, stored.len() / 2, stored.len() - 1] {
+                let mut d = stored.to_vec();
+                d[i] ^= 4;
+                let h2 = FrameHeader {
+                    payload_crc: crc32fast::hash(&d),
+                    ..h
+                };
+                let e = decode_payload(&h2, &d, Some(&key)).unwrap_err();
+                assert!(e.to_string().contains("authentication"), "{e}");
+            }
+            let moved = FrameHeader { seq: 3, ..h };
+            assert!(decode_payload(&moved, stored, Some(&key)).is_err());
+        }
+        let plain = encode_frame(4, 2, &raw, 3, None).unwrap();
+        let h = FrameHeader::decode(&plain.bytes).unwrap();
+        let e = decode_payload(&h, &plain.bytes[FRAME_HEADER_LEN..], Some(&key)).unwrap_err();
+        assert!(e.to_string().contains("substituted"), "{e}");
+    }
+
+    #[test]
     fn oversized_raw_input_is_refused() {
         let raw = vec![0u8; MAX_FRAME_RAW as usize + 1];
-        assert!(encode_frame(0, 0, &raw, 0).is_err());
+        assert!(encode_frame(0, 0, &raw, 0, None).is_err());
     }
 }

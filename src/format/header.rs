@@ -1,14 +1,28 @@
 //! The 24-byte file header that opens every archive: magic, format version,
-//! flags and its own CRC. A reader checks it first, so "not an archive" and
-//! "too new" are told apart from damage before anything else is read.
+//! flags and its own CRC. A reader checks it first, so "not an archive",
+//! "too new" and "encrypted" are told apart from damage before anything else
+//! is read.
+//!
+//! Two majors exist: 1 for plain archives and 2 for encrypted ones (flag
+//! [`FLAG_ENCRYPTED`], a key block follows the header). Plain archives stay
+//! at major 1 so that older readers still read them, and an older reader
+//! given an encrypted archive says "upgrade pgsnap" instead of "damaged".
 
 use super::le::{put, u16_at, u32_at};
 use super::FormatError;
 
-/// Major format version: readers reject any other major.
-pub const FORMAT_MAJOR: u16 = 1;
-/// Minor format version: additive changes only (see `format-spec/v1.md`).
+/// Newest major format version this build reads (and writes for encrypted
+/// archives); readers reject any newer major.
+pub const FORMAT_MAJOR: u16 = 2;
+/// Major version of plain (unencrypted) archives.
+pub const PLAIN_MAJOR: u16 = 1;
+/// Minor version written for plain archives: additive changes only (see
+/// `format-spec/v1.md`).
 pub const FORMAT_MINOR: u16 = 1;
+/// Minor version written for encrypted archives.
+pub const ENCRYPTED_MINOR: u16 = 0;
+/// Header flag: the archive is encrypted (major 2 only).
+pub const FLAG_ENCRYPTED: u32 = 1;
 /// Length of the encoded file header.
 pub const HEADER_LEN: usize = 24;
 /// The first 8 bytes of every archive (PNG-style: high bit, name, newline).
@@ -21,21 +35,26 @@ const WHAT: &str = "file header";
 pub struct FileHeader {
     pub major: u16,
     pub minor: u16,
-}
-
-impl Default for FileHeader {
-    fn default() -> Self {
-        FileHeader {
-            major: FORMAT_MAJOR,
-            minor: FORMAT_MINOR,
-        }
-    }
+    /// A key block follows the header; frames and the TOC are sealed.
+    pub encrypted: bool,
 }
 
 impl FileHeader {
-    /// The header this build writes.
-    pub fn current() -> Self {
-        Self::default()
+    /// The header this build writes for a plain or an encrypted archive.
+    pub fn current(encrypted: bool) -> Self {
+        if encrypted {
+            FileHeader {
+                major: FORMAT_MAJOR,
+                minor: ENCRYPTED_MINOR,
+                encrypted,
+            }
+        } else {
+            FileHeader {
+                major: PLAIN_MAJOR,
+                minor: FORMAT_MINOR,
+                encrypted,
+            }
+        }
     }
 
     pub fn encode(&self) -> [u8; HEADER_LEN] {
@@ -43,7 +62,9 @@ impl FileHeader {
         put(&mut b, 0, &MAGIC);
         put(&mut b, 8, &self.major.to_le_bytes());
         put(&mut b, 10, &self.minor.to_le_bytes());
-        // flags (12..16) and reserved (16..20) stay zero.
+        let flags = if self.encrypted { FLAG_ENCRYPTED } else { 0 };
+        put(&mut b, 12, &flags.to_le_bytes());
+        // reserved (16..20) stays zero.
         let crc = crc32fast::hash(&b[..20]);
         put(&mut b, 20, &crc.to_le_bytes());
         b
@@ -64,20 +85,32 @@ impl FileHeader {
             return Err(FormatError::checksum(WHAT));
         }
         let (major, minor) = (u16_at(b, 8), u16_at(b, 10));
-        if major != FORMAT_MAJOR {
+        if major > FORMAT_MAJOR {
             return Err(FormatError::version(major, minor, FORMAT_MAJOR));
         }
+        if major == 0 {
+            return Err(FormatError::invalid(WHAT, "format major version 0 does not exist"));
+        }
         let flags = u32_at(b, 12);
-        if flags != 0 {
+        let want = if major == PLAIN_MAJOR {
+            0
+        } else {
+            FLAG_ENCRYPTED
+        };
+        if flags != want {
             return Err(FormatError::invalid(
                 WHAT,
-                format!("unknown flags {flags:#010x} (must be 0)"),
+                format!("flags {flags:#010x} are not valid for format {major} (must be {want:#x})"),
             ));
         }
         if u32_at(b, 16) != 0 {
             return Err(FormatError::invalid(WHAT, "reserved field is not zero"));
         }
-        Ok(FileHeader { major, minor })
+        Ok(FileHeader {
+            major,
+            minor,
+            encrypted: flags == FLAG_ENCRYPTED,
+        })
     }
 }
 
@@ -87,26 +120,32 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let b = FileHeader::current().encode();
-        assert_eq!(&b[..8], b"\x89PGSNAP\n");
-        assert_eq!(FileHeader::decode(&b).unwrap(), FileHeader::current());
+        for encrypted in [false, true] {
+            let h = FileHeader::current(encrypted);
+            let b = h.encode();
+            assert_eq!(&b[..8], b"\x89PGSNAP\n");
+            assert_eq!(FileHeader::decode(&b).unwrap(), h);
+            assert_eq!(h.major, if encrypted { 2 } else { 1 });
+        }
     }
 
     #[test]
     fn every_flipped_byte_is_rejected() {
-        let b = FileHeader::current().encode();
-        for i in 0..HEADER_LEN {
-            for bit in 0..8 {
-                let mut d = b;
-                d[i] ^= 1 << bit;
-                assert!(FileHeader::decode(&d).is_err(), "byte {i} bit {bit}");
+        for encrypted in [false, true] {
+            let b = FileHeader::current(encrypted).encode();
+            for i in 0..HEADER_LEN {
+                for bit in 0..8 {
+                    let mut d = b;
+                    d[i] ^= 1 << bit;
+                    assert!(FileHeader::decode(&d).is_err(), "byte {i} bit {bit}");
+                }
             }
         }
     }
 
     #[test]
     fn truncated_and_foreign_input() {
-        let b = FileHeader::current().encode();
+        let b = FileHeader::current(false).encode();
         for n in 0..HEADER_LEN {
             let e = FileHeader::decode(&b[..n]).unwrap_err();
             assert!(e.is_truncated(), "{n}: {e}");
@@ -124,30 +163,30 @@ mod tests {
 
     #[test]
     fn newer_major_says_upgrade() {
-        let mut b = FileHeader::current().encode();
-        b[8..10].copy_from_slice(&2u16.to_le_bytes());
+        let mut b = FileHeader::current(false).encode();
+        b[8..10].copy_from_slice(&3u16.to_le_bytes());
         b[10..12].copy_from_slice(&3u16.to_le_bytes());
         let e = FileHeader::decode(&with_crc(b)).unwrap_err();
         assert!(e.is_version());
         assert_eq!(
             e.to_string(),
-            "archive format version 2.3 is newer than this pgsnap understands (1.x); upgrade pgsnap"
+            "archive format version 3.3 is newer than this pgsnap understands (up to 2.x); upgrade pgsnap"
         );
     }
 
     #[test]
     fn newer_minor_is_accepted() {
-        let mut b = FileHeader::current().encode();
+        let mut b = FileHeader::current(false).encode();
         b[10..12].copy_from_slice(&7u16.to_le_bytes());
         let h = FileHeader::decode(&with_crc(b)).unwrap();
         assert_eq!((h.major, h.minor), (1, 7));
     }
 
     #[test]
-    fn nonzero_flags_or_reserved_rejected() {
-        for at in [12, 16] {
-            let mut b = FileHeader::current().encode();
-            b[at] = 1;
+    fn flags_must_match_the_major() {
+        for (encrypted, at, v) in [(false, 12, 1), (false, 16, 1), (true, 12, 0), (true, 12, 3), (true, 16, 1)] {
+            let mut b = FileHeader::current(encrypted).encode();
+            b[at] = v;
             let e = FileHeader::decode(&with_crc(b)).unwrap_err();
             assert!(e.is_damage(), "{e}");
         }

@@ -5,16 +5,42 @@
 //! read once per archive, so its size and parse time do not matter.
 //! Decoding also validates everything a reader later relies on (ids unique,
 //! references resolve, frames lie inside the data area), so the rest of the
-//! code can index with the TOC's numbers without re-checking them.
+//! code can index with the TOC's numbers without re-checking them. In an
+//! encrypted archive the stored TOC is sealed (see [`super::seal`]) and is
+//! opened here, after its CRC and before decompression.
 
 use std::collections::HashSet;
 use std::io::Read;
 
+use super::seal::DataKey;
 use super::toc::Toc;
 use super::{
-    FormatError, Trailer, FORMAT_MAJOR, FRAME_HEADER_LEN, HEADER_LEN, MAX_FRAME_RAW,
-    MAX_FRAME_STORED, MAX_TOC_RAW,
+    FormatError, Trailer, FRAME_HEADER_LEN, HEADER_LEN, MAX_FRAME_RAW, MAX_FRAME_STORED,
+    MAX_TOC_RAW, PLAIN_MAJOR,
 };
+
+/// What a stored TOC is checked against besides its trailer.
+#[derive(Debug, Clone, Copy)]
+pub struct TocContext<'a> {
+    /// The file header's major version, which the TOC must repeat.
+    pub major: u16,
+    /// Where the data area starts: after the header (and the key block).
+    pub data_start: u64,
+    /// For an encrypted archive, the data key and the TOC's additional
+    /// authenticated data ([`super::seal::toc_aad`]).
+    pub seal: Option<(&'a DataKey, &'a [u8])>,
+}
+
+impl TocContext<'_> {
+    /// A plain (format 1) archive.
+    pub fn plain() -> TocContext<'static> {
+        TocContext {
+            major: PLAIN_MAJOR,
+            data_start: HEADER_LEN as u64,
+            seal: None,
+        }
+    }
+}
 
 /// zstd level used for the TOC blob.
 const TOC_LEVEL: i32 = 3;
@@ -35,9 +61,9 @@ pub fn encode_toc(toc: &Toc) -> Result<(Vec<u8>, u64), FormatError> {
     Ok((stored, raw_len))
 }
 
-/// Checks, decompresses (never past `t.toc_raw_len`), parses and validates
-/// the stored table of contents described by trailer `t`.
-pub fn decode_toc(stored: &[u8], t: &Trailer) -> Result<Toc, FormatError> {
+/// Checks, opens (when sealed), decompresses (never past `t.toc_raw_len`),
+/// parses and validates the stored table of contents described by trailer `t`.
+pub fn decode_toc(stored: &[u8], t: &Trailer, cx: &TocContext) -> Result<Toc, FormatError> {
     const WHAT: &str = "table of contents";
     if stored.len() as u64 != t.toc_stored_len {
         return Err(FormatError::truncated(
@@ -49,6 +75,11 @@ pub fn decode_toc(stored: &[u8], t: &Trailer) -> Result<Toc, FormatError> {
     if crc32fast::hash(stored) != t.toc_crc {
         return Err(FormatError::checksum(WHAT));
     }
+    let opened = match cx.seal {
+        Some((key, aad)) => Some(key.open_toc(aad, stored)?),
+        None => None,
+    };
+    let stored = opened.as_deref().unwrap_or(stored);
     let bad = |e: std::io::Error| FormatError::compression(WHAT, format!("zstd: {e}"));
     let decoder = zstd::stream::read::Decoder::with_buffer(stored).map_err(bad)?;
     let mut json = Vec::new();
@@ -74,17 +105,17 @@ pub fn decode_toc(stored: &[u8], t: &Trailer) -> Result<Toc, FormatError> {
     }
     let toc: Toc = serde_json::from_slice(&json)
         .map_err(|e| FormatError::toc(format!("invalid JSON: {e}")))?;
-    validate_toc(&toc, t.toc_offset)?;
+    validate_toc(&toc, cx, t.toc_offset)?;
     Ok(toc)
 }
 
-/// Checks the TOC's internal consistency and that every frame lies between
-/// the file header and `toc_offset` (where the data area ends).
-pub fn validate_toc(toc: &Toc, toc_offset: u64) -> Result<(), FormatError> {
-    if toc.format_major != FORMAT_MAJOR {
+/// Checks the TOC's internal consistency and that every frame lies in the
+/// data area, from `cx.data_start` to `toc_offset`.
+pub fn validate_toc(toc: &Toc, cx: &TocContext, toc_offset: u64) -> Result<(), FormatError> {
+    if toc.format_major != cx.major {
         return Err(FormatError::toc(format!(
-            "format_major is {}, the file header says {FORMAT_MAJOR}",
-            toc.format_major
+            "format_major is {}, the file header says {}",
+            toc.format_major, cx.major
         )));
     }
     let mut entry_ids = HashSet::with_capacity(toc.entries.len());
@@ -138,7 +169,7 @@ pub fn validate_toc(toc: &Toc, toc_offset: u64) -> Result<(), FormatError> {
                 .offset
                 .checked_add(FRAME_HEADER_LEN as u64)
                 .and_then(|n| n.checked_add(u64::from(f.stored_len)));
-            let inside = f.offset >= HEADER_LEN as u64 && end.is_some_and(|e| e <= toc_offset);
+            let inside = f.offset >= cx.data_start && end.is_some_and(|e| e <= toc_offset);
             if !inside || f.raw_len > MAX_FRAME_RAW || f.stored_len > MAX_FRAME_STORED {
                 return Err(FormatError::toc(format!(
                     "{name}: frame {seq} at byte {} (stored {} bytes, raw {}) lies outside \
@@ -252,7 +283,7 @@ pub(crate) mod tests {
         let toc = sample_toc();
         let (stored, raw_len) = encode_toc(&toc).unwrap();
         let t = trailer_for(&stored, raw_len);
-        assert_eq!(decode_toc(&stored, &t).unwrap(), toc);
+        assert_eq!(decode_toc(&stored, &t, &TocContext::plain()).unwrap(), toc);
     }
 
     #[test]
@@ -262,7 +293,7 @@ pub(crate) mod tests {
         let json = serde_json::to_vec(&v).unwrap();
         let stored = zstd::bulk::compress(&json, 3).unwrap();
         let t = trailer_for(&stored, json.len() as u64);
-        assert_eq!(decode_toc(&stored, &t).unwrap(), sample_toc());
+        assert_eq!(decode_toc(&stored, &t, &TocContext::plain()).unwrap(), sample_toc());
     }
 
     #[test]
@@ -272,25 +303,25 @@ pub(crate) mod tests {
         for i in 0..stored.len() {
             let mut d = stored.clone();
             d[i] ^= 0x10;
-            assert!(decode_toc(&d, &t).unwrap_err().is_checksum());
+            assert!(decode_toc(&d, &t, &TocContext::plain()).unwrap_err().is_checksum());
         }
         for n in 0..stored.len() {
-            assert!(decode_toc(&stored[..n], &t).is_err());
+            assert!(decode_toc(&stored[..n], &t, &TocContext::plain()).is_err());
         }
         for wrong in [raw_len - 1, raw_len + 1, 0] {
             let t = Trailer {
                 toc_raw_len: wrong,
                 ..t
             };
-            assert!(decode_toc(&stored, &t).is_err(), "{wrong}");
+            assert!(decode_toc(&stored, &t, &TocContext::plain()).is_err(), "{wrong}");
         }
     }
 
     fn invalid(f: impl FnOnce(&mut Toc)) {
         let mut toc = sample_toc();
-        validate_toc(&toc, TOC_OFFSET).unwrap();
+        validate_toc(&toc, &TocContext::plain(), TOC_OFFSET).unwrap();
         f(&mut toc);
-        let e = validate_toc(&toc, TOC_OFFSET).unwrap_err();
+        let e = validate_toc(&toc, &TocContext::plain(), TOC_OFFSET).unwrap_err();
         assert!(e.to_string().starts_with("table of contents: "), "{e}");
     }
 

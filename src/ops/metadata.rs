@@ -15,8 +15,7 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 use super::time::rfc3339;
-use crate::engine::{BackupReport, Error, TableStats};
-use crate::format::{FORMAT_MAJOR, FORMAT_MINOR};
+use crate::engine::{BackupReport, EncryptionInfo, Error, TableStats};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -59,6 +58,9 @@ pub struct Metadata {
     /// Objects of kinds this version does not back up: the archive lacks them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub not_backed_up: Vec<String>,
+    /// Who the archive is encrypted for; absent for a plain archive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<EncryptionInfo>,
     /// When `pgsnap verify` last found the archive sound; `null` until then.
     #[serde(default)]
     pub verified_at: Option<String>,
@@ -119,7 +121,7 @@ impl Metadata {
         };
         Metadata {
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            format_version: Some(format!("{FORMAT_MAJOR}.{FORMAT_MINOR}")),
+            format_version: Some(report.format_version.clone()),
             archive: archive
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned()),
@@ -138,6 +140,7 @@ impl Metadata {
             snapshot_time: Some(report.snapshot_time.clone()),
             tables: Some(report.table_stats.clone()),
             not_backed_up: report.not_backed_up.clone(),
+            encryption: report.encryption.clone(),
             verified_at: None,
             verification: None,
         }
@@ -170,6 +173,7 @@ impl Metadata {
             snapshot_time: None,
             tables: None,
             not_backed_up: Vec::new(),
+            encryption: None,
             verified_at: None,
             verification: None,
         }
