@@ -319,16 +319,16 @@ impl Unlock for Keyring {
                 }),
                 (SlotKind::Passphrase, Some((p, file))) => {
                     let id = scrypt::Identity::new(p.clone());
-                    unwrap(&slot.wrapped, std::iter::once(&id as &dyn age::Identity)).map_err(
-                        |e| match e {
+                    unwrap(&slot.wrapped, std::iter::once(&id as &dyn age::Identity)).map_err(|e| {
+                        match e {
                             age::DecryptError::DecryptionFailed
                             | age::DecryptError::NoMatchingKeys => format!(
                                 "the passphrase in {} does not decrypt the archive",
                                 file.display()
                             ),
                             e => format!("key slot {i} cannot be opened: {e}"),
-                        },
-                    )
+                        }
+                    })
                 }
                 _ => continue,
             };
@@ -397,8 +397,8 @@ mod tests {
         let fc = write(&d, "c.key", c.file.expose_secret());
         assert_eq!(recipients_of(&fa).unwrap(), vec![a.recipient.clone()]);
         let rfile = write(&d, "r.txt", &format!("# team\n{}\n\n", b.recipient));
-        let recipients = parse_recipients(&[a.recipient.clone(), rfile.display().to_string()])
-            .unwrap();
+        let recipients =
+            parse_recipients(&[a.recipient.clone(), rfile.display().to_string()]).unwrap();
         let enc = Encryption::new(recipients, None).unwrap();
         let sealing = enc.seal().unwrap();
         assert_eq!(sealing.block.slots.len(), 1);

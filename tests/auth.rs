@@ -78,6 +78,36 @@ async fn passwords_come_from_env_and_pgpass_and_never_leak() {
     );
     ok(&out);
 
+    // No password anywhere: -w refuses and says how to give one; -W without a
+    // terminal cannot ask; on a terminal pgsnap asks, as pg_dump does, without echo.
+    let home = [("HOME", path_str(&dir.0))];
+    let env: Vec<(&str, &str)> = base.iter().copied().chain(home).collect();
+    let out = pgsnap_env(&["backup", "-w", "-f", path_str(&file)], &env);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("pass -W to be asked"),
+        "{}",
+        stderr(&out)
+    );
+    let out = pgsnap_env(&["backup", "-W", "-f", path_str(&file)], &env);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot ask for the password"),
+        "{}",
+        stderr(&out)
+    );
+    let typed = dir.path("typed.pgsnap");
+    let screen = type_password(&["backup", "-f", path_str(&typed)], &env, &dir, "s3cr:t pw");
+    assert!(screen.contains("Password for user postgres:"), "{screen}");
+    assert!(
+        !screen.contains("s3cr"),
+        "the password was echoed: {screen}"
+    );
+    assert!(
+        typed.exists(),
+        "no archive after typing the password: {screen}"
+    );
+
     // A wrong password: exit 2, and neither password appears anywhere.
     let out = run(&with(&[
         ("PGPASSWORD", "wrong-Pa55".into()),
@@ -108,4 +138,45 @@ async fn passwords_come_from_env_and_pgpass_and_never_leak() {
     let listing = pgsnap(&["list", "--json", path_str(&file)]);
     ok(&listing);
     assert!(!String::from_utf8_lossy(&listing.stdout).contains("s3cr"));
+}
+
+/// Runs pgsnap on a pseudo-terminal (`script`), types `password` once it asks,
+/// and returns what the terminal showed.
+fn type_password(args: &[&str], env: &[(&str, &str)], dir: &Scratch, password: &str) -> String {
+    use std::io::Write;
+    let typescript = dir.path("typescript");
+    let cmd = std::iter::once(env!("CARGO_BIN_EXE_pgsnap").to_string())
+        .chain(args.iter().map(|a| format!("'{a}'")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut script = std::process::Command::new("script");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PG") || k.starts_with("POSTGRES_") {
+            script.env_remove(k);
+        }
+    }
+    let mut child = script
+        .args(["-qefc", &cmd, path_str(&typescript)])
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("script (util-linux)");
+    let mut stdin = child.stdin.take().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let shown = || std::fs::read(&typescript).unwrap_or_default();
+    while !String::from_utf8_lossy(&shown()).contains("Password for user") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no password prompt: {}",
+            String::from_utf8_lossy(&shown())
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    stdin.write_all(format!("{password}\n").as_bytes()).unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    let screen = String::from_utf8_lossy(&shown()).into_owned();
+    assert!(status.success(), "{screen}");
+    screen
 }

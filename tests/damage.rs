@@ -46,8 +46,8 @@ async fn verify_reports_any_flipped_byte_in_any_frame() {
         let mut bytes = original.clone();
         bytes[*pos as usize] ^= 0x5a;
         std::fs::write(&damaged, &bytes).unwrap();
-        let err =
-            pgsnap::engine::verify(&damaged).expect_err(&format!("flip at {pos} not detected"));
+        let err = pgsnap::engine::verify(&damaged, &Default::default())
+            .expect_err(&format!("flip at {pos} not detected"));
         assert!(err.is_damage(), "flip at {pos}: {err}");
         assert_eq!(err.exit_code(), 1);
         let msg = err.to_string();
@@ -91,13 +91,13 @@ async fn header_toc_trailer_and_truncation_damage_is_detected() {
         let mut bytes = original.clone();
         bytes[pos] ^= 0x80;
         std::fs::write(&damaged, &bytes).unwrap();
-        let err = pgsnap::engine::verify(&damaged)
+        let err = pgsnap::engine::verify(&damaged, &Default::default())
             .expect_err(&format!("flip at {pos} of {len} not detected"));
         assert_eq!(err.exit_code(), 1, "{err}");
     }
     for cut in [0, 10, 24, 100, len / 2, toc_offset, len - 40, len - 1] {
         std::fs::write(&damaged, &original[..cut]).unwrap();
-        let err = pgsnap::engine::verify(&damaged)
+        let err = pgsnap::engine::verify(&damaged, &Default::default())
             .expect_err(&format!("truncation to {cut} not detected"));
         assert!(err.is_damage(), "cut {cut}: {err}");
     }
@@ -220,7 +220,7 @@ async fn random_bit_flip_sweep_is_always_detected() {
         bytes[pos] ^= bit;
         std::fs::write(&damaged, &bytes).unwrap();
         tried += 1;
-        match pgsnap::engine::verify(&damaged) {
+        match pgsnap::engine::verify(&damaged, &Default::default()) {
             Err(e) if e.exit_code() == 1 => detected += 1,
             Err(e) => panic!("flip at {pos}: unexpected error kind: {e}"),
             Ok(_) => panic!(

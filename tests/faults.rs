@@ -376,3 +376,81 @@ async fn terminated_restore_worker_names_the_table_and_the_target_state() {
         }
     }
 }
+
+/// The network drops (a dead socket, no message from the server) in the
+/// middle of a backup, of a restore, and of a single-transaction restore.
+#[tokio::test]
+async fn network_drop_fails_backup_and_restore_clearly() {
+    let src = TestDb::new("netdrop").await;
+    src.exec(
+        "CREATE TABLE big (id int, a text, b text);
+         INSERT INTO big SELECT i, md5(i::text), repeat(md5(i::text), 4) FROM generate_series(1, 300000) i;",
+    )
+    .await;
+    let proxy = Proxy::start(src.cluster.port());
+    let via_proxy = |db: &str| {
+        format!(
+            "host=127.0.0.1 port={} user=postgres dbname={db} sslmode=disable",
+            proxy.port
+        )
+    };
+    let dir = Scratch::new("netdrop");
+    let file = dir.path("never.pgsnap");
+    let spawn = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pgsnap"))
+            .args(args)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let conn = via_proxy(&src.name);
+    let mut child = spawn(&[
+        "backup",
+        "-d",
+        &conn,
+        "-f",
+        path_str(&file),
+        "-j",
+        "2",
+        "--chunk-kib",
+        "64",
+    ]);
+    proxy.cut_after(4 << 20, &mut child).await;
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let msg = stderr(&out);
+    assert!(msg.contains("backup of table public.big failed"), "{msg}");
+    assert!(msg.contains("connection"), "{msg}");
+    assert!(msg.contains("no archive was written"), "{msg}");
+    assert_only_failed_record(&dir);
+
+    let good = dir.path("good.pgsnap");
+    backup_ok(&src, &good, &["--chunk-kib", "64"]);
+    for single in [false, true] {
+        let target = src.sibling(if single { "netsingle" } else { "netparallel" });
+        let conn = via_proxy(&target);
+        let mut args = vec!["restore", "-d", &conn, "--create", path_str(&good)];
+        if single {
+            args.push("--single-transaction");
+        }
+        let before = proxy.bytes();
+        let mut child = spawn(&args);
+        proxy.cut_after(before + (4 << 20), &mut child).await;
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let msg = stderr(&out);
+        assert!(msg.contains("restore of table public.big failed"), "{msg}");
+        if single {
+            assert!(msg.contains("nothing was committed"), "{msg}");
+            let tables: i64 = connect(&src.cluster, &target)
+                .await
+                .query_one("SELECT count(*) FROM pg_class WHERE relname = 'big'", &[])
+                .await
+                .unwrap()
+                .get(0);
+            assert_eq!(tables, 0);
+        } else {
+            assert!(msg.contains("is left partly restored"), "{msg}");
+        }
+    }
+}

@@ -253,8 +253,13 @@ fn age_backup(dir: &Scratch, archive: &str, hours: u64) {
     std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
 }
 
+/// `pgsnap health --dir D EXTRA...`; the disk check is off (this machine's
+/// free space is not the test's business) unless EXTRA sets its thresholds.
 fn health(d: &str, extra: &[&str]) -> (i32, String) {
     let mut args = vec!["health", "--dir", d];
+    if !extra.contains(&"--disk-warning") {
+        args.extend(["--disk-warning", "0", "--disk-critical", "0"]);
+    }
     args.extend_from_slice(extra);
     let out = pgsnap(&args);
     (

@@ -6,6 +6,7 @@ mod support;
 mod auth;
 mod cli;
 mod damage;
+mod encryption;
 mod faults;
 mod notify;
 mod ops;

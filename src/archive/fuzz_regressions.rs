@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use super::tests::TempFile;
-use super::{verify, ArchiveReader};
+use super::tests::{RawSlot, TempFile};
+use super::{verify, ArchiveReader, FileSource};
 use crate::format::toc::CopyFormat;
 use crate::pg::copyscan::{CopyScanner, RowDigest};
 
@@ -28,7 +28,8 @@ fn archive_reader_regressions() {
     for data in inputs("archive_reader") {
         let t = TempFile::new("fuzz");
         std::fs::write(&t.0, &data).unwrap();
-        if let Ok(r) = ArchiveReader::open(&t.0) {
+        let source = Box::new(FileSource::open(&t.0).unwrap());
+        if let Ok(r) = ArchiveReader::open_source(source, &RawSlot) {
             let _ = verify(&r);
         }
     }

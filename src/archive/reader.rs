@@ -18,11 +18,11 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::ArchiveError;
-use crate::format::toc::{StreamInfo, Toc};
 use crate::format::seal::KEY_BLOCK_FIXED;
+use crate::format::toc::{StreamInfo, Toc};
 use crate::format::{
-    check_payload, decode_payload, decode_toc, toc_aad, DataKey, FileHeader, FrameHeader,
-    KeyBlock, SlotKind, TocContext, Trailer, FRAME_HEADER_LEN, HEADER_LEN, TRAILER_LEN,
+    check_payload, decode_payload, decode_toc, toc_aad, DataKey, FileHeader, FrameHeader, KeyBlock,
+    SlotKind, TocContext, Trailer, FRAME_HEADER_LEN, HEADER_LEN, TRAILER_LEN,
 };
 
 /// Turns an encrypted archive's key block into its data key: the user's

@@ -329,8 +329,8 @@ fn sealing() -> Sealing {
 }
 
 /// Unlocks with the key slot's bytes: a stand-in for age, whose wrapping
-/// `crate::crypt` tests.
-struct RawSlot;
+/// `crate::crypt` tests. The archive_reader fuzz target unlocks the same way.
+pub(crate) struct RawSlot;
 
 impl Unlock for RawSlot {
     fn unlock(&self, block: &crate::format::KeyBlock) -> Result<crate::format::DataKey, String> {
@@ -348,12 +348,15 @@ fn open_sealed(bytes: &[u8], keys: &dyn Unlock) -> Result<VerifyReport, ArchiveE
 fn encrypted_round_trip_hides_the_data() {
     let s = sealing();
     let b = build_sealed(Some(&s));
-    assert_eq!(crate::format::FileHeader::decode(&b.bytes).unwrap().major, 2);
+    assert_eq!(
+        crate::format::FileHeader::decode(&b.bytes).unwrap().major,
+        2
+    );
     let report = open_sealed(&b.bytes, &RawSlot).unwrap();
     assert_eq!(report.rows, 550);
     let t = write(&b.bytes);
-    let r = ArchiveReader::open_source(Box::new(FileSource::open(&t.0).unwrap()), &RawSlot)
-        .unwrap();
+    let r =
+        ArchiveReader::open_source(Box::new(FileSource::open(&t.0).unwrap()), &RawSlot).unwrap();
     assert_eq!(r.toc().streams, b.toc.streams);
     assert!(r.key_block().is_some());
     let rows = sample_rows(50);
@@ -396,4 +399,16 @@ fn encrypted_archive_detects_every_change() {
     let e = open_sealed(&d, &RawSlot).unwrap_err();
     assert!(e.to_string().contains("authentication"), "{e}");
     assert_eq!(e.object(), Some("table public.customers, frame 0"), "{e}");
+}
+
+/// Writes the encrypted seed of the archive_reader fuzz target:
+/// `cargo test --lib write_encrypted_fuzz_seed -- --ignored`.
+#[test]
+#[ignore]
+fn write_encrypted_fuzz_seed() {
+    let b = build_sealed(Some(&sealing()));
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz");
+    for sub in ["regressions/archive_reader", "corpus/archive_reader"] {
+        std::fs::write(dir.join(sub).join("encrypted-seed"), &b.bytes).unwrap();
+    }
 }

@@ -120,6 +120,14 @@ pub struct ConnFlags {
         value_name = "FILE"
     )]
     pub password_file: Option<std::path::PathBuf>,
+    /// Ask for the password on the terminal before connecting (as pg_dump -W).
+    /// Without it, pgsnap asks only when the server wants a password that no
+    /// other source gave and standard input is a terminal.
+    #[arg(short = 'W', long = "password", conflicts_with = "no_password")]
+    pub prompt_password: bool,
+    /// Never ask for a password (as pg_dump -w): fail instead.
+    #[arg(short = 'w', long = "no-password")]
+    pub no_password: bool,
 }
 
 /// Keys that open encrypted archives.

@@ -6,8 +6,8 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::args::{
-    BackupArgs, Cli, Command, ConnFlags, EncryptFlags, KeyFlags, KeygenArgs, ListArgs,
-    RestoreArgs, SelectFlags, VerifyArgs,
+    BackupArgs, Cli, Command, ConnFlags, EncryptFlags, KeyFlags, KeygenArgs, ListArgs, RestoreArgs,
+    SelectFlags, VerifyArgs,
 };
 use super::logging::{self, SUMMARY};
 use super::ops;
@@ -128,6 +128,36 @@ fn conn_params(f: &ConnFlags) -> Result<ConnParams, Error> {
         user: f.user.clone(),
         password,
     })?)
+}
+
+/// Asks for the password on the terminal, as pg_dump does: always with -W;
+/// without it, only when no password is known, the server asks for one and
+/// standard input is a terminal; never with -w.
+async fn ask_password(conn: &mut ConnParams, f: &ConnFlags) -> Result<(), Error> {
+    use std::io::IsTerminal;
+    if f.no_password {
+        return Ok(());
+    }
+    if !f.prompt_password {
+        if conn.has_password() || !std::io::stdin().is_terminal() {
+            return Ok(());
+        }
+        match conn.connect("pgsnap").await {
+            Err(e) if e.is_missing_password() => {}
+            _ => return Ok(()),
+        }
+    }
+    let prompt = format!("Password for user {}: ", conn.user());
+    let typed = tokio::task::spawn_blocking(move || rpassword::prompt_password(prompt))
+        .await
+        .map_err(|e| Error::failed(format!("password prompt failed: {e}")))?
+        .map_err(|e| {
+            Error::usage(format!(
+                "cannot ask for the password (no terminal?): {e}; use PGPASSWORD or a password file"
+            ))
+        })?;
+    conn.set_password(&typed);
+    Ok(())
 }
 
 /// The first line of a password file; warns when others may read it.
@@ -359,7 +389,8 @@ async fn backup(a: BackupArgs, progress: ProgressHandle) -> Result<(), Error> {
 
 async fn run_backup(a: &BackupArgs, progress: ProgressHandle) -> Result<BackupReport, Error> {
     let rules = ops::prune_rules_for_backup(a.prune, &a.retention, a.file.is_none())?;
-    let opts = backup_options(a, progress)?;
+    let mut opts = backup_options(a, progress)?;
+    ask_password(&mut opts.conn, &a.conn).await?;
     let upload = ops::upload_target(a.upload.as_deref());
     if upload.is_some() && !matches!(opts.output, Output::File(_)) {
         return Err(Error::usage(
@@ -431,7 +462,7 @@ async fn restore(a: RestoreArgs, progress: ProgressHandle) -> Result<(), Error> 
             .ok_or_else(|| Error::usage(format!("--set expects NAME=VALUE, got {s:?}")))?;
         overrides.push((name.to_string(), value.to_string()));
     }
-    let opts = RestoreOptions {
+    let mut opts = RestoreOptions {
         conn: conn_params(&a.conn)?,
         input: location(&a.file)?,
         jobs: a.jobs,
@@ -447,6 +478,7 @@ async fn restore(a: RestoreArgs, progress: ProgressHandle) -> Result<(), Error> 
         keys: keyring(&a.keys)?,
         progress,
     };
+    ask_password(&mut opts.conn, &a.conn).await?;
     confirm_production(&a, &opts.conn).await?;
     let report = tokio::select! {
         r = engine::restore(&opts) => r?,
@@ -539,7 +571,9 @@ fn verify(a: VerifyArgs, progress: &ProgressHandle) -> Result<(), Error> {
     // A damaged or missing archive is reported as such, not as a metadata
     // problem; an archive that was not opened (no key) was not verified.
     let unopened = res.as_ref().is_err_and(|e| e.exit_code() == 2);
-    if !unopened && (res.is_ok() || a.file.exists()) || crate::storage::is_url(&a.file.to_string_lossy()) {
+    if !unopened && (res.is_ok() || a.file.exists())
+        || crate::storage::is_url(&a.file.to_string_lossy())
+    {
         if let Err(e) = record_verification(&a.file, verification) {
             tracing::warn!("{e}");
         }
@@ -573,12 +607,13 @@ fn verify(a: VerifyArgs, progress: &ProgressHandle) -> Result<(), Error> {
 }
 
 async fn restore_check(a: VerifyArgs) -> Result<(), Error> {
-    let opts = RestoreCheckOptions {
+    let mut opts = RestoreCheckOptions {
         conn: conn_params(&a.conn)?,
         input: location(&a.file)?,
         jobs: a.jobs,
         keys: keyring(&a.keys)?,
     };
+    ask_password(&mut opts.conn, &a.conn).await?;
     let report = engine::restore_check(&opts, shutdown_signal()).await?;
     let verification = Verification {
         at: report.finished_at.clone(),

@@ -88,12 +88,9 @@ fn listing(reader: &ArchiveReader) -> Listing {
         encoding: toc.encoding.clone(),
         snapshot_time: toc.snapshot_time.clone(),
         compression: format!("{} level {}", toc.compression.codec, toc.compression.level),
-        encryption: reader.key_block().map(|b| {
-            format!(
-                "AES-256-GCM, data key for {}",
-                archive::describe_slots(b)
-            )
-        }),
+        encryption: reader
+            .key_block()
+            .map(|b| format!("AES-256-GCM, data key for {}", archive::describe_slots(b))),
         archive_bytes: reader.len(),
         entries: toc
             .entries
@@ -242,7 +239,7 @@ pub fn check_integrity(
                 archive::describe_slots(&block)
             );
             if depth == Depth::Full {
-                what.push_str(&check_sha256(location, sha256)?);
+                what.push_str(check_sha256(location, sha256)?);
             }
             what.push_str("; frames not authenticated (no --identity or --passphrase-file)");
             return Ok(what);

@@ -140,7 +140,10 @@ impl FrameHeader {
         if h.stored_len < overhead {
             return Err(FormatError::invalid(
                 WHAT,
-                format!("sealed frame of {} bytes is shorter than its tag", h.stored_len),
+                format!(
+                    "sealed frame of {} bytes is shorter than its tag",
+                    h.stored_len
+                ),
             ));
         }
         Ok(h)
@@ -237,7 +240,9 @@ pub fn decode_payload(
     const WHAT: &str = "frame payload";
     check_payload(h, stored)?;
     let opened = match (key, h.sealed) {
-        (Some(k), true) => Some(k.open_frame(h.stream, h.seq, &h.encode()[..FRAME_AAD_LEN], stored)?),
+        (Some(k), true) => {
+            Some(k.open_frame(h.stream, h.seq, &h.encode()[..FRAME_AAD_LEN], stored)?)
+        }
         (None, false) => None,
         (Some(_), false) => {
             return Err(FormatError::invalid(

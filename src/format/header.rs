@@ -89,7 +89,10 @@ impl FileHeader {
             return Err(FormatError::version(major, minor, FORMAT_MAJOR));
         }
         if major == 0 {
-            return Err(FormatError::invalid(WHAT, "format major version 0 does not exist"));
+            return Err(FormatError::invalid(
+                WHAT,
+                "format major version 0 does not exist",
+            ));
         }
         let flags = u32_at(b, 12);
         let want = if major == PLAIN_MAJOR {
@@ -184,7 +187,13 @@ mod tests {
 
     #[test]
     fn flags_must_match_the_major() {
-        for (encrypted, at, v) in [(false, 12, 1), (false, 16, 1), (true, 12, 0), (true, 12, 3), (true, 16, 1)] {
+        for (encrypted, at, v) in [
+            (false, 12, 1),
+            (false, 16, 1),
+            (true, 12, 0),
+            (true, 12, 3),
+            (true, 16, 1),
+        ] {
             let mut b = FileHeader::current(encrypted).encode();
             b[at] = v;
             let e = FileHeader::decode(&with_crc(b)).unwrap_err();

@@ -87,7 +87,11 @@ impl DataKey {
         let mut buf = sealed.to_vec();
         let n = self
             .0
-            .open_in_place(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut buf)
+            .open_in_place(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad),
+                &mut buf,
+            )
             .map_err(|_| FormatError::authentication(what))?
             .len();
         buf.truncate(n);
@@ -108,7 +112,12 @@ impl DataKey {
         aad: &[u8],
         sealed: &[u8],
     ) -> Result<Vec<u8>, FormatError> {
-        self.open("frame payload", nonce(DOMAIN_FRAME, stream, seq), aad, sealed)
+        self.open(
+            "frame payload",
+            nonce(DOMAIN_FRAME, stream, seq),
+            aad,
+            sealed,
+        )
     }
 
     /// Seals the stored TOC; `aad` is [`toc_aad`]'s.
@@ -202,7 +211,10 @@ impl KeyBlock {
         if body.len() > MAX_KEY_BLOCK_BODY as usize {
             return Err(FormatError::invalid(
                 WHAT,
-                format!("{} bytes of key slots exceed {MAX_KEY_BLOCK_BODY}", body.len()),
+                format!(
+                    "{} bytes of key slots exceed {MAX_KEY_BLOCK_BODY}",
+                    body.len()
+                ),
             ));
         }
         let mut b = vec![0u8; KEY_BLOCK_FIXED];
@@ -268,8 +280,9 @@ impl KeyBlock {
             if b.len() - at < 8 {
                 return Err(FormatError::invalid(WHAT, format!("slot {i} is cut short")));
             }
-            let kind = SlotKind::from_u8(b[at])
-                .ok_or_else(|| FormatError::invalid(WHAT, format!("slot {i} has kind {}", b[at])))?;
+            let kind = SlotKind::from_u8(b[at]).ok_or_else(|| {
+                FormatError::invalid(WHAT, format!("slot {i} has kind {}", b[at]))
+            })?;
             if b[at + 1..at + 4] != [0, 0, 0] {
                 return Err(FormatError::invalid(
                     WHAT,

@@ -293,7 +293,10 @@ pub(crate) mod tests {
         let json = serde_json::to_vec(&v).unwrap();
         let stored = zstd::bulk::compress(&json, 3).unwrap();
         let t = trailer_for(&stored, json.len() as u64);
-        assert_eq!(decode_toc(&stored, &t, &TocContext::plain()).unwrap(), sample_toc());
+        assert_eq!(
+            decode_toc(&stored, &t, &TocContext::plain()).unwrap(),
+            sample_toc()
+        );
     }
 
     #[test]
@@ -303,7 +306,9 @@ pub(crate) mod tests {
         for i in 0..stored.len() {
             let mut d = stored.clone();
             d[i] ^= 0x10;
-            assert!(decode_toc(&d, &t, &TocContext::plain()).unwrap_err().is_checksum());
+            assert!(decode_toc(&d, &t, &TocContext::plain())
+                .unwrap_err()
+                .is_checksum());
         }
         for n in 0..stored.len() {
             assert!(decode_toc(&stored[..n], &t, &TocContext::plain()).is_err());
@@ -313,7 +318,10 @@ pub(crate) mod tests {
                 toc_raw_len: wrong,
                 ..t
             };
-            assert!(decode_toc(&stored, &t, &TocContext::plain()).is_err(), "{wrong}");
+            assert!(
+                decode_toc(&stored, &t, &TocContext::plain()).is_err(),
+                "{wrong}"
+            );
         }
     }
 

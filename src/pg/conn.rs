@@ -204,6 +204,16 @@ impl ConnParams {
         self.config.get_user().unwrap_or_default()
     }
 
+    /// Whether a password is known (conninfo, flag, environment or password file).
+    pub fn has_password(&self) -> bool {
+        self.config.get_password().is_some()
+    }
+
+    /// Sets the password (one typed at a prompt).
+    pub fn set_password(&mut self, password: &str) {
+        self.config.password(password);
+    }
+
     /// A password-free description such as `postgres@/tmp:5433/app`.
     pub fn describe(&self) -> String {
         let hosts: Vec<String> = self

@@ -20,6 +20,8 @@ enum Kind {
     Connect,
     /// The server is there, the database is not.
     NoDatabase,
+    /// The server asks for a password and none was given.
+    NoPassword,
     /// A statement failed on an open connection.
     Query,
 }
@@ -31,6 +33,17 @@ impl PgError {
 
     pub(crate) fn connect(what: &str, err: &tokio_postgres::Error) -> Self {
         let missing = err.code() == Some(&tokio_postgres::error::SqlState::INVALID_CATALOG_NAME);
+        // tokio-postgres's words when the server asks for a password it lacks.
+        if err.as_db_error().is_none() && describe(err).contains("password missing") {
+            return Self::new(
+                Kind::NoPassword,
+                format!(
+                    "could not connect to {what}: the server asks for a password and none was \
+                     given; set PGPASSWORD, use a password file (--password-file, PGPASSFILE or \
+                     ~/.pgpass), or pass -W to be asked for it"
+                ),
+            );
+        }
         Self::new(
             if missing {
                 Kind::NoDatabase
@@ -57,7 +70,15 @@ impl PgError {
     /// True when the problem is the connection parameters or reaching the server
     /// (exit code 2), rather than an operation that failed once connected.
     pub fn is_connection(&self) -> bool {
-        matches!(self.0.kind, Kind::Config | Kind::Connect | Kind::NoDatabase)
+        matches!(
+            self.0.kind,
+            Kind::Config | Kind::Connect | Kind::NoDatabase | Kind::NoPassword
+        )
+    }
+
+    /// True when the server wanted a password that was not given.
+    pub fn is_missing_password(&self) -> bool {
+        self.0.kind == Kind::NoPassword
     }
 
     /// True when the server said the database does not exist.

@@ -405,3 +405,96 @@ pub fn make_certs(dir: &Path, ca: &str) {
         ],
     );
 }
+
+/// A TCP proxy on loopback in front of a cluster's port, whose connections
+/// can be cut at once, as a network failure would (both directions shut, no
+/// message from the server).
+pub struct Proxy {
+    pub port: u16,
+    conns: Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+    passed: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Proxy {
+    pub fn start(target_port: u16) -> Proxy {
+        use std::net::{Shutdown, TcpListener, TcpStream};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let conns: Arc<std::sync::Mutex<Vec<TcpStream>>> = Arc::default();
+        let down = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let (c, d) = (Arc::clone(&conns), Arc::clone(&down));
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                let Ok(server) = TcpStream::connect(("127.0.0.1", target_port)) else {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                };
+                {
+                    let mut all = c.lock().unwrap();
+                    all.push(client.try_clone().unwrap());
+                    all.push(server.try_clone().unwrap());
+                }
+                let pipe = |mut from: TcpStream,
+                            mut to: TcpStream,
+                            count: Arc<std::sync::atomic::AtomicU64>| {
+                    std::thread::spawn(move || {
+                        let mut buf = vec![0u8; 64 << 10];
+                        loop {
+                            let n = match std::io::Read::read(&mut from, &mut buf) {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => n,
+                            };
+                            if std::io::Write::write_all(&mut to, &buf[..n]).is_err() {
+                                break;
+                            }
+                            count.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        let _ = to.shutdown(Shutdown::Both);
+                        let _ = from.shutdown(Shutdown::Both);
+                    });
+                };
+                pipe(
+                    client.try_clone().unwrap(),
+                    server.try_clone().unwrap(),
+                    Arc::clone(&d),
+                );
+                pipe(server, client, Arc::clone(&d));
+            }
+        });
+        Proxy {
+            port,
+            conns,
+            passed: down,
+        }
+    }
+
+    /// Bytes passed through the proxy so far, both directions.
+    pub fn bytes(&self) -> u64 {
+        self.passed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Drops every connection through the proxy.
+    pub fn cut(&self) {
+        for s in self.conns.lock().unwrap().drain(..) {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// Waits (up to 60 s) until more than `bytes` passed, then cuts.
+    pub async fn cut_after(&self, bytes: u64, child: &mut std::process::Child) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while self.bytes() <= bytes {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "pgsnap ended before {bytes} bytes passed the proxy"
+            );
+            assert!(
+                std::time::Instant::now() < deadline,
+                "proxy saw too little traffic"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        self.cut();
+    }
+}
