@@ -46,7 +46,14 @@ pub struct Cli {
     )]
     pub storage_timeout: String,
     /// No progress bars (they are drawn only on a terminal anyway).
-    #[arg(long = "no-progress", global = true, env = "PGSNAP_NO_PROGRESS")]
+    #[arg(
+        long = "no-progress",
+        global = true,
+        env = "PGSNAP_NO_PROGRESS",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        num_args = 0,
+        default_missing_value = "true"
+    )]
     pub no_progress: bool,
     /// Read settings from this TOML file: its keys are the environment variables'
     /// names (either case); the environment and flags take precedence.
@@ -383,8 +390,15 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 #[command(disable_help_flag = true)]
 pub struct VerifyArgs {
-    /// The archive.
-    pub file: PathBuf,
+    /// The archive (or --latest).
+    #[arg(required_unless_present = "latest")]
+    pub file: Option<PathBuf>,
+    /// Verify the newest successful backup in --dir instead of a named file.
+    #[arg(long, conflicts_with = "file")]
+    pub latest: bool,
+    /// With --latest: the backup directory (or store prefix).
+    #[arg(long, env = "BACKUP_DIR", requires = "latest")]
+    pub dir: Option<PathBuf>,
     #[command(flatten)]
     pub keys: KeyFlags,
     /// Print the report as JSON.

@@ -2,7 +2,7 @@
 //! around a run that targets a file: its metadata record and, with `--prune`,
 //! retention.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use super::args::{BackupsArgs, HealthArgs, NotifyFlags, PruneArgs, RetentionFlags};
@@ -74,6 +74,23 @@ pub fn prune_rules_for_backup(
 /// A `--dir` value: a local directory or a store prefix.
 pub fn backup_dir(dir: &Path) -> Result<BackupDir, Error> {
     BackupDir::parse(dir, super::run::storage_timeout())
+}
+
+/// The newest successful archive in `dir`, as a path or URL (`verify --latest`).
+pub fn latest_archive(dir: &Path) -> Result<PathBuf, Error> {
+    let dir = backup_dir(dir)?;
+    let inv = ops::scan_dir(&dir)?;
+    let b = inv
+        .backups
+        .iter()
+        .find(|b| b.state.is_archive())
+        .ok_or_else(|| {
+            Error::failed(format!(
+                "no successful backup in {} to verify",
+                dir.display()
+            ))
+        })?;
+    Ok(PathBuf::from(dir.join(&b.name).to_string()))
 }
 
 pub fn backups(a: BackupsArgs) -> Result<(), Error> {

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::args::{
@@ -48,8 +49,11 @@ pub async fn run(cli: Cli) -> i32 {
         Command::Backup(a) => backup(*a, bars).await,
         Command::Restore(a) => restore(a, bars).await,
         Command::List(a) => list(a),
-        Command::Verify(a) if a.restore_check => restore_check(a).await,
-        Command::Verify(a) => verify(a, &bars),
+        Command::Verify(a) => match verify_target(&a) {
+            Ok(file) if a.restore_check => restore_check(a, file).await,
+            Ok(file) => verify(a, file, &bars),
+            Err(e) => Err(e),
+        },
         Command::Backups(a) => ops::backups(a),
         Command::Prune(a) => ops::prune(a),
         Command::Health(a) => {
@@ -558,9 +562,21 @@ fn list(a: ListArgs) -> Result<(), Error> {
     Ok(())
 }
 
-fn verify(a: VerifyArgs, progress: &ProgressHandle) -> Result<(), Error> {
+/// The archive `verify` is asked about: the named one, or with --latest the
+/// newest successful backup in --dir.
+fn verify_target(a: &VerifyArgs) -> Result<PathBuf, Error> {
+    match (&a.file, &a.dir) {
+        (Some(f), _) => Ok(f.clone()),
+        (None, Some(dir)) => ops::latest_archive(dir),
+        (None, None) => Err(Error::usage(
+            "--latest needs --dir (or BACKUP_DIR): where the backups are",
+        )),
+    }
+}
+
+fn verify(a: VerifyArgs, file: PathBuf, progress: &ProgressHandle) -> Result<(), Error> {
     let keys = keyring(&a.keys)?;
-    let res = location(&a.file).and_then(|l| engine::verify_with_progress(&l, &keys, progress));
+    let res = location(&file).and_then(|l| engine::verify_with_progress(&l, &keys, progress));
     let verification = Verification {
         at: rfc3339(SystemTime::now()),
         method: "offline".into(),
@@ -571,10 +587,10 @@ fn verify(a: VerifyArgs, progress: &ProgressHandle) -> Result<(), Error> {
     // A damaged or missing archive is reported as such, not as a metadata
     // problem; an archive that was not opened (no key) was not verified.
     let unopened = res.as_ref().is_err_and(|e| e.exit_code() == 2);
-    if !unopened && (res.is_ok() || a.file.exists())
-        || crate::storage::is_url(&a.file.to_string_lossy())
+    if !unopened
+        && (res.is_ok() || file.exists() || crate::storage::is_url(&file.to_string_lossy()))
     {
-        if let Err(e) = record_verification(&a.file, verification) {
+        if let Err(e) = record_verification(&file, verification) {
             tracing::warn!("{e}");
         }
     }
@@ -583,7 +599,7 @@ fn verify(a: VerifyArgs, progress: &ProgressHandle) -> Result<(), Error> {
         println!(
             "{}",
             serde_json::json!({
-                "file": a.file,
+                "file": file,
                 "ok": true,
                 "entries": report.entries,
                 "streams": report.streams,
@@ -595,7 +611,7 @@ fn verify(a: VerifyArgs, progress: &ProgressHandle) -> Result<(), Error> {
     } else {
         println!(
             "{}: OK ({} entries, {} streams, {} frames, {} rows, {} raw bytes)",
-            a.file.display(),
+            file.display(),
             report.entries,
             report.streams,
             report.frames,
@@ -606,10 +622,10 @@ fn verify(a: VerifyArgs, progress: &ProgressHandle) -> Result<(), Error> {
     Ok(())
 }
 
-async fn restore_check(a: VerifyArgs) -> Result<(), Error> {
+async fn restore_check(a: VerifyArgs, file: PathBuf) -> Result<(), Error> {
     let mut opts = RestoreCheckOptions {
         conn: conn_params(&a.conn)?,
-        input: location(&a.file)?,
+        input: location(&file)?,
         jobs: a.jobs,
         keys: keyring(&a.keys)?,
     };
@@ -637,7 +653,7 @@ async fn restore_check(a: VerifyArgs) -> Result<(), Error> {
             .find(|c| c.outcome == Outcome::Fail)
             .map(|c| c.detail.clone()),
     };
-    if let Err(e) = record_verification(&a.file, verification) {
+    if let Err(e) = record_verification(&file, verification) {
         tracing::warn!("{e}");
     }
     if let Some(path) = &a.report {
@@ -662,7 +678,7 @@ async fn restore_check(a: VerifyArgs) -> Result<(), Error> {
         }
         println!(
             "{}: restore check {} (temporary database {} dropped)",
-            a.file.display(),
+            file.display(),
             if report.passed { "PASSED" } else { "FAILED" },
             report.temporary_database
         );
@@ -672,7 +688,7 @@ async fn restore_check(a: VerifyArgs) -> Result<(), Error> {
     } else {
         Err(Error::failed(format!(
             "{} failed its restore check",
-            a.file.display()
+            file.display()
         )))
     }
 }
