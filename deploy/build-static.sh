@@ -10,7 +10,7 @@ target=x86_64-unknown-linux-musl
 export CC_x86_64_unknown_linux_musl=musl-gcc
 cargo build --release --locked --target "$target" --bin pgsnap
 mkdir -p target/image
-install -m 0755 "target/$target/release/pgsnap" target/image/pgsnap
+install -m 0755 "${CARGO_TARGET_DIR:-target}/$target/release/pgsnap" target/image/pgsnap
 strip target/image/pgsnap
 install -m 0644 /etc/ssl/certs/ca-certificates.crt target/image/ca-certificates.crt
 ls -l target/image
