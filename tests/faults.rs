@@ -454,3 +454,68 @@ async fn network_drop_fails_backup_and_restore_clearly() {
         }
     }
 }
+
+/// The server restarts in the middle of a restore's COPY.
+#[tokio::test]
+async fn server_restart_during_restore_names_the_table_and_the_target_state() {
+    let mut cluster = private_cluster();
+    connect(&cluster, "postgres")
+        .await
+        .batch_execute("CREATE DATABASE rrsrc")
+        .await
+        .unwrap();
+    connect(&cluster, "rrsrc")
+        .await
+        .batch_execute(
+            "CREATE TABLE big (id int, a text, b text);
+             INSERT INTO big SELECT i, md5(i::text), repeat(md5(i::text), 4) FROM generate_series(1, 1000000) i;",
+        )
+        .await
+        .unwrap();
+    let dir = Scratch::new("rrestart");
+    let file = dir.path("r.pgsnap");
+    ok(&pgsnap(&[
+        "backup",
+        "-d",
+        &cluster.conninfo("rrsrc"),
+        "-f",
+        path_str(&file),
+        "--chunk-kib",
+        "64",
+    ]));
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgsnap"))
+        .args([
+            "restore",
+            "-d",
+            &cluster.conninfo("rrcopy"),
+            "--create",
+            path_str(&file),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let admin = connect(&cluster, "postgres").await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let copying: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = 'rrcopy' \
+                 AND query LIKE 'COPY%big%' AND state = 'active'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if copying > 0 || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    drop(admin);
+    cluster.reconfigure("", None).expect("restart the server");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let msg = stderr(&out);
+    assert!(msg.contains("restore of table public.big failed"), "{msg}");
+    assert!(msg.contains("is left partly restored"), "{msg}");
+}
