@@ -359,21 +359,7 @@ async fn terminated_restore_worker_names_the_table_and_the_target_state() {
         let killed = terminate_copy(&src.cluster, &target, "big", &mut child).await;
         let out = child.wait_with_output().unwrap();
         assert_eq!(killed, 1, "no COPY into big was seen: {}", stderr(&out));
-        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-        let msg = stderr(&out);
-        assert!(msg.contains("restore of table public.big failed"), "{msg}");
-        if single {
-            assert!(msg.contains("nothing was committed"), "{msg}");
-            let tables: i64 = connect(&src.cluster, &target)
-                .await
-                .query_one("SELECT count(*) FROM pg_class WHERE relname = 'big'", &[])
-                .await
-                .unwrap()
-                .get(0);
-            assert_eq!(tables, 0);
-        } else {
-            assert!(msg.contains("is left partly restored"), "{msg}");
-        }
+        assert_failed_restore_of_big(&out, &src.cluster, &target, single).await;
     }
 }
 
@@ -437,21 +423,7 @@ async fn network_drop_fails_backup_and_restore_clearly() {
         let mut child = spawn(&args);
         proxy.cut_after(before + (4 << 20), &mut child).await;
         let out = child.wait_with_output().unwrap();
-        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-        let msg = stderr(&out);
-        assert!(msg.contains("restore of table public.big failed"), "{msg}");
-        if single {
-            assert!(msg.contains("nothing was committed"), "{msg}");
-            let tables: i64 = connect(&src.cluster, &target)
-                .await
-                .query_one("SELECT count(*) FROM pg_class WHERE relname = 'big'", &[])
-                .await
-                .unwrap()
-                .get(0);
-            assert_eq!(tables, 0);
-        } else {
-            assert!(msg.contains("is left partly restored"), "{msg}");
-        }
+        assert_failed_restore_of_big(&out, &src.cluster, &target, single).await;
     }
 }
 
@@ -514,8 +486,31 @@ async fn server_restart_during_restore_names_the_table_and_the_target_state() {
     drop(admin);
     cluster.reconfigure("", None).expect("restart the server");
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let msg = stderr(&out);
+    assert_failed_restore_of_big(&out, &cluster, "rrcopy", false).await;
+}
+
+/// A restore interrupted during the COPY into `big`: exit 1, the table named,
+/// and the target's state said: with --single-transaction nothing committed
+/// (and nothing there), otherwise partly restored.
+async fn assert_failed_restore_of_big(
+    out: &std::process::Output,
+    cluster: &pgsnap::cluster::Cluster,
+    target: &str,
+    single: bool,
+) {
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(out));
+    let msg = stderr(out);
     assert!(msg.contains("restore of table public.big failed"), "{msg}");
-    assert!(msg.contains("is left partly restored"), "{msg}");
+    if single {
+        assert!(msg.contains("nothing was committed"), "{msg}");
+        let tables: i64 = connect(cluster, target)
+            .await
+            .query_one("SELECT count(*) FROM pg_class WHERE relname = 'big'", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(tables, 0);
+    } else {
+        assert!(msg.contains("is left partly restored"), "{msg}");
+    }
 }
