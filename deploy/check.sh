@@ -5,7 +5,8 @@
 #      the Kubernetes schemas (kubernetes-validate --strict); all YAML lints;
 #   2. the static binary builds (deploy/build-static.sh), is static (ldd), and
 #      runs in an empty root;
-#   3. QUICK_START.md's commands run, as written, against a throwaway cluster;
+#   3. the commands of QUICK_START.md and README.md run, as written, against a
+#      throwaway cluster (docs/doctest.sh), and the demo runs;
 #   4. the container image builds (buildah, from the static binary) and, run
 #      read-only as its non-root user, backs up, verifies and restores that
 #      cluster; pg_dump --schema-only of source and copy must match.
@@ -57,8 +58,30 @@ ldd "$bin" 2>&1 | grep -Eq 'not a dynamic executable|statically linked' \
 mkdir -p "$out/empty"; cp "$bin" "$out/empty/pgsnap"
 chroot "$out/empty" /pgsnap --version
 echo "static: $(du -h "$bin" | cut -f1), runs in an empty root"
+# The commands the CronJobs and the cron file run must parse (flag names and
+# subcommands; `--help` after them stops before anything runs).
+python3 - "$out" > "$out/commands" <<'PY'
+import shlex, sys, yaml
+out = sys.argv[1]
+for overlay in ("pvc", "s3"):
+    for doc in yaml.safe_load_all(open(f"{out}/{overlay}.yaml")):
+        if doc and doc["kind"] == "CronJob":
+            c = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
+            print(shlex.join(c["args"]))
+for line in open("deploy/cron/pgsnap.cron"):
+    line = line.lstrip("# ")
+    # Cron entries (also the commented Compose ones): a schedule, then a command.
+    if line[:1].isdigit() or line.startswith("*"):
+        words = shlex.split(line.split("pgsnap", 2)[-1].split(">")[0])
+        print(shlex.join(words))
+PY
+while read -r cmd; do
+  eval "set -- $cmd"
+  "$bin" "$@" --help >/dev/null || { echo "deploy/ runs a command pgsnap does not take: pgsnap $cmd" >&2; exit 1; }
+done < "$out/commands"
+echo "$(wc -l < "$out/commands") commands in the CronJobs and the cron file parse"
 
-say "3. QUICK_START.md against a throwaway cluster"
+say "3. the docs' commands (QUICK_START.md, README.md) against a throwaway cluster"
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cl=$out/cluster; mkdir -p "$cl"; chown postgres: "$cl"
@@ -67,27 +90,13 @@ runuser -u postgres -- "$pgbin/pg_ctl" -D "$cl/data" -l "$cl/log" -w -o \
   "-p $port -k $cl -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
 trap 'runuser -u postgres -- "$pgbin/pg_ctl" -D "$cl/data" -m fast -w stop >/dev/null; rm -rf "$out"' EXIT
 export PGHOST=127.0.0.1 PGPORT=$port PGUSER=postgres
-"$pgbin/psql" -q -d postgres -c "CREATE DATABASE app"
-"$pgbin/psql" -q -d app -v ON_ERROR_STOP=1 -f tests/corpus/app.sql >/dev/null
-# Every ```bash block, in order, in one shell in a scratch directory, except
-# those marked <!-- doc-test: skip ... --> (installing; pointing at a server,
-# which here is the cluster above).
-python3 - "$out/quick_start.sh" <<'EOF'
-import re, sys
-text = open("QUICK_START.md").read()
-blocks = re.findall(r"(<!-- doc-test: skip[^>]*-->\s*)?```bash\n(.*?)```", text, re.S)
-run = [b for skip, b in blocks if not skip]
-assert len(run) >= 2, "QUICK_START.md lost its commands"
-open(sys.argv[1], "w").write("set -euxo pipefail\n" + "\n".join(run))
-print(f"{len(run)} of {len(blocks)} blocks run")
-EOF
-mkdir -p "$out/qs"; chmod 777 "$out/qs"
-(cd "$out/qs" && PATH="$root/target/image:$PATH" bash "$out/quick_start.sh")
+PATH="$root/target/image:$PATH" docs/doctest.sh QUICK_START.md README.md
 # pg_dump's \restrict lines carry a random key: not part of the schema.
 schema() { "$pgbin/pg_dump" -s -d "$1" | grep -Ev '^\\(un)?restrict '; }
 schema app > "$out/a.sql"; schema app_copy > "$out/b.sql"
 diff "$out/a.sql" "$out/b.sql"
 echo "QUICK_START: restored schema matches"
+PATH="$root/target/image:$PATH" pgsnap demo --rows 20000
 
 say "4. container image"
 if [ "$containers" = no ]; then
