@@ -141,6 +141,7 @@ async fn cycle(
         space_check: true,
         analyze: true,
         reindex: false,
+        force: false,
         keys: Default::default(),
         progress: engine::ProgressHandle::default(),
     })

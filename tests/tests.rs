@@ -18,3 +18,4 @@ mod seclabels;
 mod select;
 mod tls;
 mod verify_check;
+mod versions;

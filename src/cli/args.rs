@@ -322,6 +322,10 @@ pub struct RestoreArgs {
     /// Confirm a restore into a production target without asking.
     #[arg(short = 'y', long)]
     pub yes: bool,
+    /// Restore into an older PostgreSQL major version than the archive's
+    /// source (refused otherwise: its SQL may use what the older server lacks).
+    #[arg(long)]
+    pub force: bool,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,

@@ -479,6 +479,7 @@ async fn restore(a: RestoreArgs, progress: ProgressHandle) -> Result<(), Error> 
         space_check: !a.no_space_check,
         analyze: !a.no_analyze,
         reindex: a.reindex,
+        force: a.force,
         keys: keyring(&a.keys)?,
         progress,
     };

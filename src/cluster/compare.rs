@@ -77,10 +77,15 @@ pub fn data_differences(
 
 /// `pg_dump --schema-only` of `db`, without pg_dump's own header lines.
 pub fn schema_dump(cluster: &Cluster, db: &str) -> Result<Vec<String>, ClusterError> {
-    let conn = cluster.conninfo(db);
-    let out = cluster.run_tool(
+    schema_dump_with(cluster, &cluster.conninfo(db))
+}
+
+/// [`schema_dump`] of the database `conninfo` names (on any cluster), with
+/// the pg_dump of `tools` (to compare versions, dump both with the newer one).
+pub fn schema_dump_with(tools: &Cluster, conninfo: &str) -> Result<Vec<String>, ClusterError> {
+    let out = tools.run_tool(
         "pg_dump",
-        &["--schema-only".as_ref(), "-d".as_ref(), conn.as_ref()],
+        &["--schema-only".as_ref(), "-d".as_ref(), conninfo.as_ref()],
     )?;
     Ok(String::from_utf8_lossy(&out.stdout)
         .lines()

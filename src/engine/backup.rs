@@ -255,6 +255,11 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         .map_err(|e| PgError::query("could not export the snapshot", &e))?
         .get(0);
     let facts = session::server_facts(&leader).await?;
+    if let Some(warning) =
+        crate::pg::version::check_source(facts.server_version_num).map_err(Error::usage)?
+    {
+        tracing::warn!("{warning}");
+    }
     // Workers import the snapshot now, so the catalog can be read over all
     // connections at once.
     let workers = futures_util::future::try_join_all(

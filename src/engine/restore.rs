@@ -30,6 +30,7 @@ use super::ProgressHandle;
 use crate::archive::ArchiveReader;
 use crate::format::toc::{DumpId, ObjectKind, SchemaEntry, Section, StreamInfo, Toc};
 use crate::pg::copyscan::CopyScanner;
+use crate::pg::version;
 use crate::pg::{session, CloseReason, ConnParams, PgError};
 use crate::schema::{quote, Selection, LARGE_OBJECT_SCHEMA, LARGE_OBJECT_TABLE};
 use crate::storage::Location;
@@ -57,6 +58,8 @@ pub struct RestoreOptions {
     pub analyze: bool,
     /// `REINDEX` the restored tables afterwards.
     pub reindex: bool,
+    /// Restore into an older major version than the archive's source.
+    pub force: bool,
     /// Identities or passphrase for an encrypted archive.
     pub keys: crate::crypt::Keyring,
     pub progress: ProgressHandle,
@@ -98,9 +101,20 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
     let toc = reader.toc();
     let target = opts.conn.dbname().to_string();
     if opts.create {
-        create_database(opts, &target, &toc.encoding, &toc.collate, &toc.ctype).await?;
+        create_database(
+            opts,
+            toc.server_version_num,
+            &target,
+            &toc.encoding,
+            &toc.collate,
+            &toc.ctype,
+        )
+        .await?;
     }
     let client = opts.conn.connect("pgsnap restore").await?;
+    if !opts.create {
+        check_target_version(&client, toc.server_version_num, opts.force).await?;
+    }
     session::setup_writer(&client).await?;
     let space = preflight::check_space(&client, preflight::estimate_bytes(toc)).await?;
     match (&space, opts.space_check) {
@@ -378,8 +392,27 @@ async fn run_entry(client: &Client, entry: &SchemaEntry) -> Result<(), Error> {
 
 const DEADLOCK_RETRIES: u64 = 5;
 
+/// Refuses a target older than the archive's source unless forced (see
+/// `pg::version`), before anything is created or changed.
+async fn check_target_version(client: &Client, source: u32, force: bool) -> Result<(), Error> {
+    let target: i32 = client
+        .query_one(
+            "SELECT pg_catalog.current_setting('server_version_num')::int4",
+            &[],
+        )
+        .await
+        .map_err(|e| PgError::query("could not read the target's version", &e))?
+        .get(0);
+    let target = u32::try_from(target).unwrap_or(0);
+    if let Some(warning) = version::check_target(source, target, force).map_err(Error::usage)? {
+        tracing::warn!("{warning}");
+    }
+    Ok(())
+}
+
 async fn create_database(
     opts: &RestoreOptions,
+    source_version_num: u32,
     target: &str,
     encoding: &str,
     collate: &str,
@@ -389,6 +422,7 @@ async fn create_database(
     for maint in ["postgres", "template1"] {
         match opts.conn.with_dbname(maint).connect("pgsnap restore").await {
             Ok(c) => {
+                check_target_version(&c, source_version_num, opts.force).await?;
                 let exists = c
                     .query_opt(
                         "SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1",

@@ -295,6 +295,7 @@ async fn run_restore_checks(
         space_check: true,
         analyze: false,
         reindex: false,
+        force: false,
         keys: opts.keys.clone(),
         progress: ProgressHandle::default(),
     };

@@ -1,6 +1,6 @@
 //! Everything about talking to PostgreSQL: connection parameters resolved the way
 //! libpq does (flags, conninfo/URI, environment, password file), session setup,
-//! server facts, and the pure COPY stream scanner.
+//! server facts, the supported versions, and the pure COPY stream scanner.
 
 pub mod conn;
 mod conninfo;
@@ -9,6 +9,7 @@ mod error;
 mod pgpass;
 pub mod session;
 pub mod tls;
+pub mod version;
 
 pub use conn::{CloseReason, ConnArgs, ConnParams};
 pub use error::describe as error_text;
