@@ -271,20 +271,7 @@ async fn full_disk_fails_clearly_and_leaves_nothing() {
 
 #[tokio::test]
 async fn server_restart_during_backup_fails_and_leaves_no_file() {
-    let mut cluster = private_cluster();
-    connect(&cluster, "postgres")
-        .await
-        .batch_execute("CREATE DATABASE restartdb")
-        .await
-        .unwrap();
-    connect(&cluster, "restartdb")
-        .await
-        .batch_execute(
-            "CREATE TABLE big (id int, a text, b text);
-             INSERT INTO big SELECT i, md5(i::text), repeat(md5(i::text), 4) FROM generate_series(1, 400000) i;",
-        )
-        .await
-        .unwrap();
+    let mut cluster = cluster_with_big("restartdb", 400_000).await;
     let dir = Scratch::new("restart");
     let file = dir.path("never.pgsnap");
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgsnap"))
@@ -302,24 +289,7 @@ async fn server_restart_during_backup_fails_and_leaves_no_file() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let admin = connect(&cluster, "postgres").await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let copying: i64 = admin
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'pgsnap worker%' AND query LIKE 'COPY%big%'",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        if copying > 0 || Instant::now() > deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    drop(admin);
-    cluster.reconfigure("", None).expect("restart the server");
+    restart_during_copy_of_big(&mut cluster, "restartdb").await;
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let msg = stderr(&out);
@@ -430,20 +400,7 @@ async fn network_drop_fails_backup_and_restore_clearly() {
 /// The server restarts in the middle of a restore's COPY.
 #[tokio::test]
 async fn server_restart_during_restore_names_the_table_and_the_target_state() {
-    let mut cluster = private_cluster();
-    connect(&cluster, "postgres")
-        .await
-        .batch_execute("CREATE DATABASE rrsrc")
-        .await
-        .unwrap();
-    connect(&cluster, "rrsrc")
-        .await
-        .batch_execute(
-            "CREATE TABLE big (id int, a text, b text);
-             INSERT INTO big SELECT i, md5(i::text), repeat(md5(i::text), 4) FROM generate_series(1, 1000000) i;",
-        )
-        .await
-        .unwrap();
+    let mut cluster = cluster_with_big("rrsrc", 1_000_000).await;
     let dir = Scratch::new("rrestart");
     let file = dir.path("r.pgsnap");
     ok(&pgsnap(&[
@@ -466,25 +423,7 @@ async fn server_restart_during_restore_names_the_table_and_the_target_state() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let admin = connect(&cluster, "postgres").await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let copying: i64 = admin
-            .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = 'rrcopy' \
-                 AND query LIKE 'COPY%big%' AND state = 'active'",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        if copying > 0 || Instant::now() > deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    drop(admin);
-    cluster.reconfigure("", None).expect("restart the server");
+    restart_during_copy_of_big(&mut cluster, "rrcopy").await;
     let out = child.wait_with_output().unwrap();
     assert_failed_restore_of_big(&out, &cluster, "rrcopy", false).await;
 }
@@ -513,4 +452,47 @@ async fn assert_failed_restore_of_big(
     } else {
         assert!(msg.contains("is left partly restored"), "{msg}");
     }
+}
+
+/// A cluster of its own whose database `db` holds `big` with `rows` rows.
+async fn cluster_with_big(db: &str, rows: u32) -> pgsnap::cluster::Cluster {
+    let cluster = private_cluster();
+    connect(&cluster, "postgres")
+        .await
+        .batch_execute(&format!("CREATE DATABASE {db}"))
+        .await
+        .unwrap();
+    connect(&cluster, db)
+        .await
+        .batch_execute(&format!(
+            "CREATE TABLE big (id int, a text, b text);
+             INSERT INTO big SELECT i, md5(i::text), repeat(md5(i::text), 4) FROM generate_series(1, {rows}) i;"
+        ))
+        .await
+        .unwrap();
+    cluster
+}
+
+/// Waits (up to 60 s) until a COPY of `big` runs in database `db`, then
+/// restarts the server under it.
+async fn restart_during_copy_of_big(cluster: &mut pgsnap::cluster::Cluster, db: &str) {
+    let admin = connect(cluster, "postgres").await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let copying: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 \
+                 AND query LIKE 'COPY%big%' AND state = 'active'",
+                &[&db],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if copying > 0 || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    drop(admin);
+    cluster.reconfigure("", None).expect("restart the server");
 }
