@@ -3,9 +3,15 @@
 use crate::support::*;
 use pgsnap::cluster::compare;
 
-async fn roundtrip_corpus(corpus: &str, jobs: &str) {
+/// Backs up the corpus (the fidelity one when `fidelity`), restores it, and
+/// compares.
+async fn roundtrip_corpus(fidelity: bool, jobs: &str) {
     let src = TestDb::new("rt_src").await;
-    src.exec(corpus).await;
+    if fidelity {
+        src.load_fidelity().await;
+    } else {
+        src.exec(CORPUS).await;
+    }
     let dir = Scratch::new("rt");
     let file = dir.path("corpus.pgsnap");
     ok(&pgsnap(&[
@@ -47,22 +53,22 @@ async fn roundtrip_corpus(corpus: &str, jobs: &str) {
 
 #[tokio::test]
 async fn corpus_round_trips_exactly_j1() {
-    roundtrip_corpus(CORPUS, "1").await;
+    roundtrip_corpus(false, "1").await;
 }
 
 #[tokio::test]
 async fn corpus_round_trips_exactly_j4() {
-    roundtrip_corpus(CORPUS, "4").await;
+    roundtrip_corpus(false, "4").await;
 }
 
 #[tokio::test]
 async fn fidelity_corpus_round_trips_exactly_j1() {
-    roundtrip_corpus(FIDELITY, "1").await;
+    roundtrip_corpus(true, "1").await;
 }
 
 #[tokio::test]
 async fn fidelity_corpus_round_trips_exactly_j4() {
-    roundtrip_corpus(FIDELITY, "4").await;
+    roundtrip_corpus(true, "4").await;
 }
 
 #[tokio::test]

@@ -22,7 +22,7 @@ const TABLES: &str = "SELECT n.nspname || '.' || c.relname FROM pg_class c \
 #[tokio::test]
 async fn schema_only_then_data_only_rebuilds_the_database() {
     let src = TestDb::new("sel_split").await;
-    src.exec(FIDELITY).await;
+    src.load_fidelity().await;
     let dir = Scratch::new("sel_split");
     let (schema, data) = (dir.path("schema.pgsnap"), dir.path("data.pgsnap"));
     backup_ok(&src, &schema, &["--schema-only"]);
@@ -71,7 +71,7 @@ fn full_archive(src: &TestDb, dir: &Scratch) -> std::path::PathBuf {
 #[tokio::test]
 async fn table_and_schema_patterns_pick_objects_like_pg_dump() {
     let src = TestDb::new("sel_pat").await;
-    src.exec(FIDELITY).await;
+    src.load_fidelity().await;
     let dir = Scratch::new("sel_pat");
 
     // -t: the tables and view, their data, indexes, policies, grants; the owned
@@ -167,7 +167,7 @@ async fn table_and_schema_patterns_pick_objects_like_pg_dump() {
 #[tokio::test]
 async fn no_owner_no_acl_no_comments_leave_those_out() {
     let src = TestDb::new("sel_noacl").await;
-    src.exec(FIDELITY).await;
+    src.load_fidelity().await;
     let dir = Scratch::new("sel_noacl");
     let file = dir.path("f.pgsnap");
     backup_ok(&src, &file, &[]);

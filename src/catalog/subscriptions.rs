@@ -41,7 +41,9 @@ pub(super) async fn load(
            ' WITH (connect = false, slot_name = ' || \
            COALESCE(pg_catalog.quote_literal(s.subslotname::text), 'NONE') || \
            COALESCE({binary}, '') || \
-           COALESCE(', streaming = ' || NULLIF(NULLIF(j ->> 'substream', 'false'), 'f'), '') || \
+           COALESCE(CASE j ->> 'substream' WHEN 'true' THEN ', streaming = on' \
+             WHEN 't' THEN ', streaming = on' WHEN 'p' THEN ', streaming = parallel' \
+             WHEN 'false' THEN ', streaming = off' WHEN 'f' THEN ', streaming = off' END, '') || \
            COALESCE({two_phase}, '') || COALESCE({disable}, '') || \
            CASE WHEN s.subsynccommit <> 'off' THEN ', synchronous_commit = ' || \
              pg_catalog.quote_literal(s.subsynccommit) ELSE '' END || ')' \

@@ -87,6 +87,22 @@ impl TestDb {
         connect(&self.cluster, &self.name).await
     }
 
+    /// Loads [`FIDELITY`]. On a server built without ICU (such as the
+    /// packaged builds the version runs use) its one ICU collation, which
+    /// cannot exist there, becomes a libc one. (The corpus loads as one
+    /// implicit transaction, so a failed first try leaves nothing behind.)
+    pub async fn load_fidelity(&self) {
+        let Err(e) = self.client().await.batch_execute(FIDELITY).await else {
+            return;
+        };
+        let text = pgsnap::pg::error_text(&e);
+        assert!(text.contains("ICU is not supported"), "SQL failed: {text}");
+        let icu_collation = "(provider = icu, locale = 'und-u-ks-level2', deterministic = false)";
+        assert!(FIDELITY.contains(icu_collation));
+        self.exec(&FIDELITY.replace(icu_collation, "(provider = libc, locale = 'C')"))
+            .await;
+    }
+
     pub async fn exec(&self, sql: &str) {
         self.client()
             .await
