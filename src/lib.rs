@@ -16,6 +16,8 @@ pub mod crypt;
 pub mod demo;
 pub mod engine;
 pub mod format;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod notify;
 pub mod ops;
 pub mod pg;

@@ -9,6 +9,7 @@ use crate::format::toc::{CopyFormat, DumpId, ObjectKind, SchemaEntry, Section, S
 use crate::format::toc::{StreamInfo, Toc};
 use crate::format::tocio::tests::sample_toc;
 use crate::format::{encode_frame, FRAME_HEADER_LEN, TRAILER_LEN};
+use crate::fuzzing::SlotIsKey;
 use crate::pg::copyscan::tests::sample_rows;
 
 /// A temporary file removed on drop.
@@ -328,16 +329,6 @@ fn sealing() -> Sealing {
     Sealing { key, block }
 }
 
-/// Unlocks with the key slot's bytes: a stand-in for age, whose wrapping
-/// `crate::crypt` tests. The archive_reader fuzz target unlocks the same way.
-pub(crate) struct RawSlot;
-
-impl Unlock for RawSlot {
-    fn unlock(&self, block: &crate::format::KeyBlock) -> Result<crate::format::DataKey, String> {
-        crate::format::DataKey::from_bytes(&block.slots[0].wrapped).map_err(|e| e.to_string())
-    }
-}
-
 fn open_sealed(bytes: &[u8], keys: &dyn Unlock) -> Result<VerifyReport, ArchiveError> {
     let t = write(bytes);
     let r = ArchiveReader::open_source(Box::new(FileSource::open(&t.0)?), keys)?;
@@ -352,11 +343,11 @@ fn encrypted_round_trip_hides_the_data() {
         crate::format::FileHeader::decode(&b.bytes).unwrap().major,
         2
     );
-    let report = open_sealed(&b.bytes, &RawSlot).unwrap();
+    let report = open_sealed(&b.bytes, &SlotIsKey).unwrap();
     assert_eq!(report.rows, 550);
     let t = write(&b.bytes);
     let r =
-        ArchiveReader::open_source(Box::new(FileSource::open(&t.0).unwrap()), &RawSlot).unwrap();
+        ArchiveReader::open_source(Box::new(FileSource::open(&t.0).unwrap()), &SlotIsKey).unwrap();
     assert_eq!(r.toc().streams, b.toc.streams);
     assert!(r.key_block().is_some());
     let rows = sample_rows(50);
@@ -380,7 +371,7 @@ fn encrypted_archive_detects_every_change() {
     for i in 0..b.bytes.len() {
         let mut d = b.bytes.clone();
         d[i] ^= 0x20;
-        if open_sealed(&d, &RawSlot).is_ok() {
+        if open_sealed(&d, &SlotIsKey).is_ok() {
             missed.push(i);
         }
     }
@@ -396,7 +387,7 @@ fn encrypted_archive_detects_every_change() {
     let mut h = crate::format::FrameHeader::decode(&d[f.offset as usize..]).unwrap();
     h.payload_crc = crc;
     d[f.offset as usize..][..FRAME_HEADER_LEN].copy_from_slice(&h.encode());
-    let e = open_sealed(&d, &RawSlot).unwrap_err();
+    let e = open_sealed(&d, &SlotIsKey).unwrap_err();
     assert!(e.to_string().contains("authentication"), "{e}");
     assert_eq!(e.object(), Some("table public.customers, frame 0"), "{e}");
 }
