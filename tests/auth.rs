@@ -83,19 +83,9 @@ async fn passwords_come_from_env_and_pgpass_and_never_leak() {
     let home = [("HOME", path_str(&dir.0))];
     let env: Vec<(&str, &str)> = base.iter().copied().chain(home).collect();
     let out = pgsnap_env(&["backup", "-w", "-f", path_str(&file)], &env);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("pass -W to be asked"),
-        "{}",
-        stderr(&out)
-    );
+    fails_with(&out, 2, "pass -W to be asked");
     let out = pgsnap_env(&["backup", "-W", "-f", path_str(&file)], &env);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("cannot ask for the password"),
-        "{}",
-        stderr(&out)
-    );
+    fails_with(&out, 2, "cannot ask for the password");
     let typed = dir.path("typed.pgsnap");
     let screen = type_password(&["backup", "-f", path_str(&typed)], &env, &dir, "s3cr:t pw");
     assert!(screen.contains("Password for user postgres:"), "{screen}");

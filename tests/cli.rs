@@ -13,12 +13,7 @@ fn connection_failure_exits_2() {
         "-f",
         path_str(&file),
     ]);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("could not connect"),
-        "{}",
-        stderr(&out)
-    );
+    fails_with(&out, 2, "could not connect");
     assert!(!stderr(&out).contains("password"));
     // Monitoring sees the failed run; there is no archive.
     assert_only_failed_record(&dir);

@@ -15,23 +15,19 @@ async fn terminated_worker_fails_backup_and_leaves_no_file() {
     .await;
     let dir = Scratch::new("terminate");
     let file = dir.path("never.pgsnap");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pgsnap"))
-        .args([
-            "backup",
-            "-d",
-            &src.conninfo(),
-            "-f",
-            path_str(&file),
-            "-j",
-            "2",
-            "-Z",
-            "19",
-            "--chunk-kib",
-            "256",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_pgsnap(&[
+        "backup",
+        "-d",
+        &src.conninfo(),
+        "-f",
+        path_str(&file),
+        "-j",
+        "2",
+        "-Z",
+        "19",
+        "--chunk-kib",
+        "256",
+    ]);
     let killed = terminate_copy(&src.cluster, &src.name, "big", &mut child).await;
     let out = child.wait_with_output().unwrap();
     assert_eq!(
@@ -274,21 +270,17 @@ async fn server_restart_during_backup_fails_and_leaves_no_file() {
     let mut cluster = cluster_with_big("restartdb", 400_000).await;
     let dir = Scratch::new("restart");
     let file = dir.path("never.pgsnap");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgsnap"))
-        .args([
-            "backup",
-            "-d",
-            &cluster.conninfo("restartdb"),
-            "-f",
-            path_str(&file),
-            "-Z",
-            "19",
-            "--chunk-kib",
-            "256",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_pgsnap(&[
+        "backup",
+        "-d",
+        &cluster.conninfo("restartdb"),
+        "-f",
+        path_str(&file),
+        "-Z",
+        "19",
+        "--chunk-kib",
+        "256",
+    ]);
     restart_during_copy_of_big(&mut cluster, "restartdb").await;
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -321,11 +313,7 @@ async fn terminated_restore_worker_names_the_table_and_the_target_state() {
         if single {
             args.push("--single-transaction");
         }
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pgsnap"))
-            .args(&args)
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_pgsnap(&args);
         let killed = terminate_copy(&src.cluster, &target, "big", &mut child).await;
         let out = child.wait_with_output().unwrap();
         assert_eq!(killed, 1, "no COPY into big was seen: {}", stderr(&out));
@@ -352,15 +340,8 @@ async fn network_drop_fails_backup_and_restore_clearly() {
     };
     let dir = Scratch::new("netdrop");
     let file = dir.path("never.pgsnap");
-    let spawn = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_pgsnap"))
-            .args(args)
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap()
-    };
     let conn = via_proxy(&src.name);
-    let mut child = spawn(&[
+    let mut child = spawn_pgsnap(&[
         "backup",
         "-d",
         &conn,
@@ -390,7 +371,7 @@ async fn network_drop_fails_backup_and_restore_clearly() {
             args.push("--single-transaction");
         }
         let before = proxy.bytes();
-        let mut child = spawn(&args);
+        let mut child = spawn_pgsnap(&args);
         proxy.cut_after(before + (4 << 20), &mut child).await;
         let out = child.wait_with_output().unwrap();
         assert_failed_restore_of_big(&out, &src.cluster, &target, single).await;
@@ -412,17 +393,13 @@ async fn server_restart_during_restore_names_the_table_and_the_target_state() {
         "--chunk-kib",
         "64",
     ]));
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_pgsnap"))
-        .args([
-            "restore",
-            "-d",
-            &cluster.conninfo("rrcopy"),
-            "--create",
-            path_str(&file),
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_pgsnap(&[
+        "restore",
+        "-d",
+        &cluster.conninfo("rrcopy"),
+        "--create",
+        path_str(&file),
+    ]);
     restart_during_copy_of_big(&mut cluster, "rrcopy").await;
     let out = child.wait_with_output().unwrap();
     assert_failed_restore_of_big(&out, &cluster, "rrcopy", false).await;

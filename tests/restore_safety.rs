@@ -74,8 +74,7 @@ async fn production_targets_need_yes_and_restores_are_analyzed() {
         (vec![], vec![("PGSNAP_ENVIRONMENT", "production")]),
     ] {
         let out = restore(&conn, &file, &extra, &env);
-        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-        assert!(stderr(&out).contains("is production"), "{}", stderr(&out));
+        fails_with(&out, 2, "is production");
         assert!(
             stderr(&out).contains("confirm with --yes"),
             "{}",

@@ -140,8 +140,7 @@ async fn restore_refuses_non_empty_target_unless_clean() {
 
     // Restoring over the source itself: refused, nothing touched.
     let out = pgsnap(&["restore", "-d", &src.conninfo(), path_str(&file)]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("not empty"), "{}", stderr(&out));
+    fails_with(&out, 1, "not empty");
     assert!(stderr(&out).contains("--clean"), "{}", stderr(&out));
 
     // Change the data, then --clean brings back the archived state.

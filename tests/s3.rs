@@ -215,12 +215,7 @@ async fn an_interrupted_upload_leaves_no_object() {
         async |_| s3.get("/pgsnap-int?uploads").contains("<UploadId>"),
     )
     .await;
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("interrupted by SIGINT"),
-        "{}",
-        stderr(&out)
-    );
+    fails_with(&out, 1, "interrupted by SIGINT");
     let listing = s3.get("/pgsnap-int?list-type=2");
     assert!(!listing.contains("<Key>x.pgsnap</Key>"), "{listing}");
     assert!(
@@ -313,12 +308,7 @@ async fn upload_copies_a_local_backup_to_the_store() {
         ],
         &env,
     );
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("is complete; upload it again later"),
-        "{}",
-        stderr(&out)
-    );
+    fails_with(&out, 1, "is complete; upload it again later");
     assert!(dir
         .files()
         .iter()
@@ -470,10 +460,5 @@ async fn profiles_are_read_and_bad_credentials_are_explained() {
         ],
         &bad,
     );
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("check the credentials"),
-        "{}",
-        stderr(&out)
-    );
+    fails_with(&out, 1, "check the credentials");
 }

@@ -220,11 +220,6 @@ async fn an_interrupted_restore_check_drops_its_database() {
     )
     .await;
     let pid = pid.get();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("interrupted by SIGINT; the temporary database"),
-        "{}",
-        stderr(&out)
-    );
+    fails_with(&out, 1, "interrupted by SIGINT; the temporary database");
     assert!(check_databases(&db, Some(pid)).await.is_empty());
 }

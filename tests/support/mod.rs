@@ -177,6 +177,15 @@ fn pgsnap_command(args: &[&str], env: &[(&str, &str)]) -> Command {
     cmd
 }
 
+/// Starts pgsnap (clean PG* environment) with its stderr captured, for a
+/// test that acts on the server while it runs.
+pub fn spawn_pgsnap(args: &[&str]) -> std::process::Child {
+    pgsnap_command(args, &[])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run pgsnap")
+}
+
 /// Starts pgsnap as [`pgsnap_env`] would, waits until `started` says it is
 /// far enough (it must still be running), sends it SIGINT and returns its
 /// output. `what` names the awaited state in the failure message.
@@ -234,6 +243,13 @@ pub fn openssl(dir: &Path, args: &[&str]) {
 
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts that pgsnap exited with `code` and said `needle` on stderr.
+pub fn fails_with(o: &Output, code: i32, needle: &str) {
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "{e}");
+    assert!(e.contains(needle), "{e}");
 }
 
 /// Asserts success, showing pgsnap's stderr otherwise.
