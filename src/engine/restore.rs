@@ -720,18 +720,22 @@ async fn run_plan(
         notify: Notify::new(),
     });
     let entries = Arc::new(entries);
+    // Every worker is connected and set up before the first job starts, so a
+    // failure during the jobs is one of a job (and names its object).
+    let workers = futures_util::future::try_join_all((0..opts.jobs).map(|_| async {
+        let (client, closed) = opts.conn.connect_watched("pgsnap restore worker").await?;
+        session::setup_writer(&client).await?;
+        apply_settings(&client, &opts.settings).await?;
+        Ok::<_, Error>((client, closed))
+    }))
+    .await?;
     let mut set = JoinSet::new();
-    for _ in 0..opts.jobs {
-        let conn = opts.conn.clone();
+    for (client, closed) in workers {
         let sched = Arc::clone(&sched);
         let entries = Arc::clone(&entries);
         let reader = Arc::clone(reader);
-        let settings = opts.settings.clone();
         let progress = opts.progress.clone();
         set.spawn(async move {
-            let (client, closed) = conn.connect_watched("pgsnap restore worker").await?;
-            session::setup_writer(&client).await?;
-            apply_settings(&client, &settings).await?;
             while let Some(job) = sched.next().await? {
                 let started = Instant::now();
                 let res = match job {
