@@ -37,7 +37,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 #[tokio::test]
 async fn recipient_round_trip_and_refusals() {
     let db = TestDb::new("crypt").await;
-    db.exec(CORPUS).await;
+    db.load_corpus().await;
     db.exec(&format!(
         "CREATE TABLE vault (id int PRIMARY KEY, note text);
          INSERT INTO vault SELECT g, '{SECRET_ROW}' || g FROM generate_series(1, 5000) g;"
@@ -148,7 +148,7 @@ async fn recipient_round_trip_and_refusals() {
 #[tokio::test]
 async fn passphrase_beside_a_recipient() {
     let db = TestDb::new("cryptpw").await;
-    db.exec(CORPUS).await;
+    db.load_corpus().await;
     let dir = Scratch::new("cryptpw");
     let (_, recipient) = keygen(&dir, "ops.key");
     let pass = dir.path("pass");

@@ -10,7 +10,7 @@ async fn roundtrip_corpus(fidelity: bool, jobs: &str) {
     if fidelity {
         src.load_fidelity().await;
     } else {
-        src.exec(CORPUS).await;
+        src.load_corpus().await;
     }
     let dir = Scratch::new("rt");
     let file = dir.path("corpus.pgsnap");
@@ -284,11 +284,16 @@ async fn big_table_split_into_ctid_ranges_round_trips() {
         .iter()
         .filter(|s| s["table"] == "public.big")
         .collect();
-    assert!(
-        parts.len() >= 4,
-        "expected several ranges, got {}",
-        parts.len()
-    );
+    if src.major().await >= 14 {
+        assert!(
+            parts.len() >= 4,
+            "expected several ranges, got {}",
+            parts.len()
+        );
+    } else {
+        // No TID range scans before 14: a range would be a full scan.
+        assert_eq!(parts.len(), 1, "ranges on a server without TID range scans");
+    }
     let rows: u64 = parts.iter().map(|s| s["rows"].as_u64().unwrap()).sum();
     assert_eq!(rows, 60000 - 60000 / 7);
     ok(&pgsnap(&["verify", path_str(&file)]));
@@ -328,13 +333,20 @@ async fn large_single_stream_tables_load_frozen() {
     let target = restore_copy(&src, &file, "restored", &["-j", "2"]);
     assert_same(&src.cluster, &src.name, &target).await;
     let c = connect(&src.cluster, &target).await;
-    c.batch_execute("CREATE EXTENSION pg_visibility")
+    // Frozen tuples have both HEAP_XMIN_COMMITTED and HEAP_XMIN_INVALID set
+    // (on 14+ COPY FREEZE also sets the visibility map, but not on 13).
+    c.batch_execute("CREATE EXTENSION pageinspect")
         .await
         .unwrap();
+    let frozen = |table: &str| {
+        format!(
+            "SELECT count(*) FILTER (WHERE t_infomask & 768 = 768) \
+             FROM heap_page_items(get_raw_page('{table}', 0))"
+        )
+    };
     let row = c
         .query_one(
-            "SELECT (SELECT all_frozen FROM pg_visibility_map_summary('wide')), \
-                    (SELECT all_frozen FROM pg_visibility_map_summary('small'))",
+            &format!("SELECT ({}), ({})", frozen("wide"), frozen("small")),
             &[],
         )
         .await

@@ -86,7 +86,7 @@ impl Drop for S3 {
 async fn backup_to_s3_then_list_verify_and_restore_from_it() {
     let s3 = S3::start("pgsnap-rt");
     let db = TestDb::new("s3rt").await;
-    db.exec(CORPUS).await;
+    db.load_corpus().await;
     db.exec(
         "CREATE TABLE big (id int PRIMARY KEY, payload text);
          INSERT INTO big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 150000) g;",

@@ -38,7 +38,7 @@ async fn schema_only_then_data_only_rebuilds_the_database() {
 #[tokio::test]
 async fn restoring_section_by_section_equals_a_full_restore() {
     let src = TestDb::new("sel_sections").await;
-    src.exec(CORPUS).await;
+    src.load_corpus().await;
     let dir = Scratch::new("sel_sections");
     let file = dir.path("all.pgsnap");
     backup_ok(&src, &file, &["-j", "2"]);
@@ -197,7 +197,7 @@ async fn no_owner_no_acl_no_comments_leave_those_out() {
 #[tokio::test]
 async fn a_pattern_that_matches_nothing_fails_loudly() {
     let src = TestDb::new("sel_typo").await;
-    src.exec(CORPUS).await;
+    src.load_corpus().await;
     let dir = Scratch::new("sel_typo");
     let file = dir.path("x.pgsnap");
     let conn = src.conninfo();
@@ -225,7 +225,7 @@ async fn a_pattern_that_matches_nothing_fails_loudly() {
 #[tokio::test]
 async fn clean_if_exists_and_exit_on_error_as_pg_restore_takes_them() {
     let src = TestDb::new("sel_clean").await;
-    src.exec(CORPUS).await;
+    src.load_corpus().await;
     let dir = Scratch::new("sel_clean");
     let file = dir.path("all.pgsnap");
     backup_ok(&src, &file, &[]);

@@ -35,7 +35,7 @@ fn outcomes(report: &Value) -> Vec<String> {
 #[tokio::test]
 async fn restore_check_passes_records_and_reports() {
     let db = TestDb::new("vcheck").await;
-    db.exec(CORPUS).await;
+    db.load_corpus().await;
     db.exec(
         "CREATE TABLE big (id int PRIMARY KEY, payload text);
          INSERT INTO big SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 20000) g;",
@@ -69,7 +69,11 @@ async fn restore_check_passes_records_and_reports() {
         .iter()
         .filter(|s| s.table == "big")
         .count();
-    assert!(parts > 1, "big should be split, got {parts} part(s)");
+    // (No TID range scans before 14, so no ranges there.)
+    assert!(
+        parts > 1 || db.major().await < 14,
+        "big should be split, got {parts} part(s)"
+    );
     let report = dir.path("check.md");
     let maint = db.cluster.conninfo("postgres");
     let out = pgsnap(&[

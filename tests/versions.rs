@@ -29,14 +29,8 @@ fn bindir(major: u32) -> PathBuf {
     dir
 }
 
-async fn server_major(cluster: &Cluster) -> u32 {
-    let n: i32 = connect(cluster, "postgres")
-        .await
-        .query_one("SELECT current_setting('server_version_num')::int4", &[])
-        .await
-        .unwrap()
-        .get(0);
-    n as u32 / 10_000
+async fn major_of(cluster: &Cluster) -> u32 {
+    server_major(&connect(cluster, "postgres").await).await
 }
 
 async fn load_source(c: &Cluster) {
@@ -49,13 +43,23 @@ async fn load_source(c: &Cluster) {
         .await
         .unwrap();
     admin.batch_execute("CREATE DATABASE src").await.unwrap();
-    connect(c, "src").await.batch_execute(CORPUS).await.unwrap();
+    let major = major_of(c).await;
+    connect(c, "src")
+        .await
+        .batch_execute(&for_major(CORPUS, major))
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "loading the corpus on {major}: {}",
+                pgsnap::pg::error_text(&e)
+            )
+        });
 }
 
 /// Restores `archive` (from `from`'s database src) into `to` as database
 /// `name` and compares it with what `to`'s pg_dump + pg_restore make of src.
 async fn restore_and_compare(archive: &std::path::Path, from: &Cluster, to: &Cluster, name: &str) {
-    let (fm, tm) = (server_major(from).await, server_major(to).await);
+    let (fm, tm) = (major_of(from).await, major_of(to).await);
     ok(&pgsnap(&[
         "restore",
         "-d",
@@ -110,7 +114,7 @@ async fn each_major_restores_into_the_newest_and_the_next_and_not_back() {
     }
     let mut majors = Vec::new();
     for c in &all {
-        majors.push(server_major(c).await);
+        majors.push(major_of(c).await);
         load_source(c).await;
     }
     assert!(majors.windows(2).all(|w| w[0] < w[1]), "{majors:?}");

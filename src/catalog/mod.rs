@@ -204,12 +204,12 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         depends::load(c(1)),
         indexes::load(c(2)),
         constraints::load(c(3)),
-        sequences::load(c(4)),
+        sequences::load(c(4), server_version_num),
         namespaces::load(c(5)),
         types::load_all(c(4)),
         types::load_user(c(5)),
         functions::load(c(3)),
-        triggers::load(c(2)),
+        triggers::load(c(2), server_version_num),
         comments::load(c(1)),
     )?;
     let (
@@ -341,10 +341,19 @@ async fn query(
     sql: &str,
 ) -> Result<Vec<tokio_postgres::Row>, CatalogError> {
     let started = std::time::Instant::now();
-    let rows = client
-        .query(sql, &[])
-        .await
-        .map_err(|e| CatalogError::query(what, e))?;
+    let rows = match client.query(sql, &[]).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            // Queries share connections and run at once: after one fails,
+            // the others queued on its connection fail only with "current
+            // transaction is aborted". Those wait a moment so that the
+            // failure that says what went wrong is the one reported.
+            if e.code() == Some(&tokio_postgres::error::SqlState::IN_FAILED_SQL_TRANSACTION) {
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+            return Err(CatalogError::query(what, e));
+        }
+    };
     tracing::debug!(
         rows = rows.len(),
         ms = started.elapsed().as_millis() as u64,

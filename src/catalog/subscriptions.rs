@@ -51,7 +51,7 @@ pub(super) async fn load(
          WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d \
                             WHERE d.datname = pg_catalog.current_database()) \
          ORDER BY s.subname",
-        binary = opt("binary = true", "s.subbinary"),
+        binary = opt("binary = true", "(j ->> 'subbinary')::bool"),
         two_phase = opt("two_phase = on", "j ->> 'subtwophasestate' IN ('p', 'e')"),
         disable = opt("disable_on_error = true", "(j ->> 'subdisableonerr')::bool"),
     );

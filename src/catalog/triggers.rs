@@ -19,16 +19,27 @@ pub struct Trigger {
     pub parent: Oid,
 }
 
-pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Trigger>, CatalogError> {
+pub(super) async fn load(
+    client: &tokio_postgres::Client,
+    server_version_num: i32,
+) -> Result<Vec<Trigger>, CatalogError> {
     const WHAT: &str = "triggers";
-    let sql =
+    // Before 15 a partition's clone of its parent's trigger is internal
+    // (tgisinternal); from 15 on it is not.
+    let wanted = if server_version_num >= 150_000 {
+        "NOT t.tgisinternal AND (t.tgparentid = 0 OR t.tgenabled <> p.tgenabled)"
+    } else {
+        "(NOT t.tgisinternal AND t.tgparentid = 0) OR t.tgenabled <> p.tgenabled"
+    };
+    let sql = format!(
         "SELECT t.oid, t.tgrelid, t.tgname::text, pg_catalog.pg_get_triggerdef(t.oid, false), \
                 t.tgenabled::text, t.tgparentid \
                FROM pg_catalog.pg_trigger t \
-               WHERE NOT t.tgisinternal AND (t.tgparentid = 0 OR t.tgenabled <> \
-                 (SELECT p.tgenabled FROM pg_catalog.pg_trigger p WHERE p.oid = t.tgparentid)) \
-               ORDER BY t.tgrelid, t.tgname";
-    query(client, WHAT, sql)
+               LEFT JOIN pg_catalog.pg_trigger p ON p.oid = t.tgparentid \
+               WHERE {wanted} \
+               ORDER BY t.tgrelid, t.tgname"
+    );
+    query(client, WHAT, &sql)
         .await?
         .iter()
         .map(|r| {

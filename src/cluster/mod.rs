@@ -144,9 +144,11 @@ impl Cluster {
         )?;
         for _ in 0..5 {
             cluster.port = free_port()?;
+            // No JIT: a throwaway cluster runs small queries, and a packaged
+            // build may lack the LLVM library its JIT provider needs.
             let opts = format!(
                 "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-                 -c full_page_writes=off -c max_connections=100",
+                 -c full_page_writes=off -c max_connections=100 -c jit=off",
                 cluster.port,
                 cluster.root.display()
             );

@@ -499,7 +499,11 @@ ALTER TABLE app.users DISABLE TRIGGER users_audit;
 INSERT INTO billing.events SELECT g, CASE WHEN g % 2 = 0 THEN 'eu' ELSE 'us' END, date '2023-06-01' + g % 400, 'k' || g % 5 FROM generate_series(1, 2000) g;
 INSERT INTO billing.event_notes SELECT id, region, at, 'n' FROM billing.events WHERE id % 4 = 0;
 -- SQL-standard function body depending on a table; view using a function
+-- @since 14
 CREATE FUNCTION app.user_count() RETURNS bigint LANGUAGE sql STABLE BEGIN ATOMIC SELECT count(*) FROM app.users; END;
+-- @else
+CREATE FUNCTION app.user_count() RETURNS bigint LANGUAGE sql STABLE AS $$ SELECT count(*) FROM app.users $$;
+-- @end
 CREATE VIEW app.stats AS SELECT app.user_count() AS users;
 -- A function over a composite type.
 CREATE FUNCTION app.full_address(a app.address) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT a.street || ', ' || a.city $$;
@@ -511,13 +515,21 @@ INSERT INTO app.trucks (id, make, wheels, load_t) VALUES (1, 'MAN', 6, 7.5);
 -- sequence: smallint descending cycle; unlogged sequence
 CREATE SEQUENCE app.small_desc AS smallint INCREMENT BY -2 MINVALUE -100 MAXVALUE 50 START 40 CYCLE;
 SELECT nextval('app.small_desc') AS advanced;
+-- @since 15
 CREATE UNLOGGED SEQUENCE app.unlogged_seq;
+-- @end
 
 -- Range and multirange types (their tables are copied as text).
 CREATE TYPE app.floatrange AS RANGE (subtype = float8, subtype_diff = float8mi);
+-- @since 14
 CREATE TYPE app.textrange AS RANGE (subtype = text, collation = "C", multirange_type_name = app.textranges);
 CREATE TABLE app.measure (id int, r app.floatrange, rr app.floatrange[], m app.floatmultirange, t app.textranges, name text COLLATE "C", temps float8[] DEFAULT ARRAY[1.5]);
 INSERT INTO app.measure VALUES (1, '[1.5,2.5)', ARRAY['[1,2)'::app.floatrange], '{[1,2), [3,4)}', '{[a,b)}', 'x', NULL);
+-- @else
+CREATE TYPE app.textrange AS RANGE (subtype = text, collation = "C");
+CREATE TABLE app.measure (id int, r app.floatrange, rr app.floatrange[], t app.textrange, name text COLLATE "C", temps float8[] DEFAULT ARRAY[1.5]);
+INSERT INTO app.measure VALUES (1, '[1.5,2.5)', ARRAY['[1,2)'::app.floatrange], '[a,b)', 'x', NULL);
+-- @end
 COMMENT ON TYPE app.floatrange IS 'floats';
 
 -- Materialized views hold data as of these refreshes (in dependency order).

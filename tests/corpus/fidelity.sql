@@ -34,7 +34,9 @@ CREATE TABLE sec.accounts (
 );
 ALTER TABLE sec.accounts OWNER TO regress_owner;
 ALTER TABLE sec.accounts ALTER COLUMN notes SET STORAGE EXTERNAL;
+-- @since 14
 ALTER TABLE sec.accounts ALTER COLUMN notes SET COMPRESSION lz4;
+-- @end
 ALTER TABLE sec.accounts ALTER COLUMN owner_name SET STATISTICS 400;
 ALTER TABLE sec.accounts ALTER COLUMN balance SET (n_distinct = 100);
 ALTER TABLE sec.accounts ENABLE ROW LEVEL SECURITY;
@@ -102,7 +104,11 @@ CREATE RULE back_to_src AS ON UPDATE TO public.log_dst DO ALSO
     UPDATE public.log_src SET v = NEW.v WHERE id = NEW.id;
 ALTER TABLE public.log_dst DISABLE RULE keep_dst;
 COMMENT ON RULE log_ins ON public.log_src IS 'copy every insert';
+-- @since 14
 CREATE STATISTICS public.log_expr ON (lower(v)), id FROM public.log_src;
+-- @else
+CREATE STATISTICS public.log_expr ON v, id FROM public.log_src;
+-- @end
 
 CREATE FUNCTION public.note_ddl() RETURNS event_trigger LANGUAGE plpgsql
     AS $$ BEGIN RAISE NOTICE 'ddl: %', tg_tag; END $$;
@@ -162,10 +168,18 @@ INSERT INTO public.check_loop VALUES (1, 2);
 -- filter; tables in a schema; only some operations; via partition root.
 CREATE PUBLICATION pub_all FOR ALL TABLES WITH (publish = 'insert, update');
 CREATE PUBLICATION pub_some WITH (publish_via_partition_root = true);
+-- @since 15
 ALTER PUBLICATION pub_some ADD TABLE ONLY public.log_src (id, v) WHERE (id > 10);
+-- @else
+ALTER PUBLICATION pub_some ADD TABLE ONLY public.log_src;
+-- @end
 ALTER PUBLICATION pub_some ADD TABLE ONLY sec.audit;
 ALTER PUBLICATION pub_some OWNER TO regress_owner;
+-- @since 15
 CREATE PUBLICATION pub_schema FOR TABLES IN SCHEMA ext WITH (publish = 'delete, truncate');
+-- @else
+CREATE PUBLICATION pub_schema FOR TABLE public.nothing_ident WITH (publish = 'delete, truncate');
+-- @end
 COMMENT ON PUBLICATION pub_some IS 'for the reporting replica';
 
 -- A base type (shell type first, I/O functions, then the full type), with
@@ -196,10 +210,14 @@ CREATE TABLE public.persons OF public.person_type (id WITH OPTIONS NOT NULL, nam
 INSERT INTO public.persons VALUES (1, 'ann');
 CREATE TABLE public.toasty (t text) WITH (fillfactor = 90, toast.autovacuum_enabled = false);
 CREATE MATERIALIZED VIEW public.compress_mv AS SELECT 'x'::text AS x;
+-- @since 14
 ALTER TABLE public.compress_mv ALTER COLUMN x SET COMPRESSION lz4;
+-- @end
 GRANT SELECT (prosrc) ON pg_catalog.pg_proc TO regress_reader;
 CREATE UNLOGGED TABLE public.ident_logged (a int GENERATED ALWAYS AS IDENTITY);
+-- @since 15
 ALTER SEQUENCE public.ident_logged_a_seq SET LOGGED;
+-- @end
 CREATE TABLE public.trig_parted (a int) PARTITION BY LIST (a);
 CREATE TABLE public.trig_parted_1 PARTITION OF public.trig_parted FOR VALUES IN (1);
 CREATE FUNCTION public.trig_noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;

@@ -87,19 +87,31 @@ impl TestDb {
         connect(&self.cluster, &self.name).await
     }
 
-    /// Loads [`FIDELITY`]. On a server built without ICU (such as the
-    /// packaged builds the version runs use) its one ICU collation, which
-    /// cannot exist there, becomes a libc one. (The corpus loads as one
-    /// implicit transaction, so a failed first try leaves nothing behind.)
+    /// The server's major version (13, 14, ...).
+    pub async fn major(&self) -> u32 {
+        server_major(&self.client().await).await
+    }
+
+    /// Loads [`CORPUS`] as this server's version takes it (see [`for_major`]).
+    pub async fn load_corpus(&self) {
+        self.exec(&for_major(CORPUS, self.major().await)).await;
+    }
+
+    /// Loads [`FIDELITY`] as this server's version takes it. On a server
+    /// built without ICU (such as the packaged builds the version runs use)
+    /// its one ICU collation, which cannot exist there, becomes a libc one.
+    /// (The corpus loads as one implicit transaction, so a failed first try
+    /// leaves nothing behind.)
     pub async fn load_fidelity(&self) {
-        let Err(e) = self.client().await.batch_execute(FIDELITY).await else {
+        let sql = for_major(FIDELITY, self.major().await);
+        let Err(e) = self.client().await.batch_execute(&sql).await else {
             return;
         };
         let text = pgsnap::pg::error_text(&e);
         assert!(text.contains("ICU is not supported"), "SQL failed: {text}");
         let icu_collation = "(provider = icu, locale = 'und-u-ks-level2', deterministic = false)";
-        assert!(FIDELITY.contains(icu_collation));
-        self.exec(&FIDELITY.replace(icu_collation, "(provider = libc, locale = 'C')"))
+        assert!(sql.contains(icu_collation));
+        self.exec(&sql.replace(icu_collation, "(provider = libc, locale = 'C')"))
             .await;
     }
 
@@ -146,6 +158,43 @@ impl Drop for TestDb {
         })
         .join();
     }
+}
+
+/// The major version of the server `client` is connected to.
+pub async fn server_major(client: &Client) -> u32 {
+    let n: i32 = client
+        .query_one("SELECT current_setting('server_version_num')::int4", &[])
+        .await
+        .unwrap()
+        .get(0);
+    n as u32 / 10_000
+}
+
+/// A corpus as a server of major version `major` takes it: the lines between
+/// `-- @since N` and `-- @end` are kept from major N on; those between an
+/// `-- @else` and its `-- @end` (the older servers' stand-in) below N.
+pub fn for_major(sql: &str, major: u32) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut keep = true;
+    let mut inside = false;
+    for line in sql.lines() {
+        if let Some(n) = line.strip_prefix("-- @since ") {
+            assert!(!inside, "nested -- @since: {line}");
+            let n: u32 = n.trim().parse().expect("-- @since takes a major version");
+            (inside, keep) = (true, major >= n);
+        } else if line == "-- @else" {
+            assert!(inside, "-- @else outside -- @since");
+            keep = !keep;
+        } else if line == "-- @end" {
+            assert!(inside, "-- @end outside -- @since");
+            (inside, keep) = (false, true);
+        } else if keep {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    assert!(!inside, "-- @since without -- @end");
+    out
 }
 
 pub async fn connect(cluster: &Cluster, db: &str) -> Client {
