@@ -1,7 +1,10 @@
 //! Privileges: the ACL of every object we dump that has one (`nspacl`,
 //! `relacl`, `attacl`, `proacl`, `typacl`), each next to the ACL it is
 //! compared with (what `pg_init_privs` recorded, else `acldefault`), and the
-//! default privileges (`pg_default_acl`).
+//! default privileges (`pg_default_acl`). The `public` schema is compared
+//! with what a new database gives it from 15 on (its owner's default and
+//! `USAGE` for `PUBLIC`), whatever the source version, so that its
+//! privileges come out as they were in a newer target too.
 //!
 //! The server names each object (`pg_identify_object`), so the GRANTs built
 //! from these rows need no naming logic of their own.
@@ -57,7 +60,9 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Acl>, Ca
     let sql = format!(
         "SELECT 'pg_catalog.pg_namespace'::pg_catalog.regclass::pg_catalog.oid, n.oid, NULL::text, 'SCHEMA', \
            pg_catalog.quote_ident(n.nspname), pg_catalog.pg_get_userbyid(n.nspowner)::text, n.nspacl::text[], \
-           COALESCE({ns_init}, pg_catalog.acldefault('n', n.nspowner))::text[] \
+           CASE WHEN n.nspname = 'public' \
+             THEN pg_catalog.acldefault('n', n.nspowner) || pg_catalog.makeaclitem(0, n.nspowner, 'USAGE', false) \
+             ELSE COALESCE({ns_init}, pg_catalog.acldefault('n', n.nspowner)) END::text[] \
          FROM pg_catalog.pg_namespace n WHERE n.nspacl IS NOT NULL AND {USER_NAMESPACE} \
          UNION ALL \
          SELECT 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid, c.oid, NULL, \

@@ -25,6 +25,12 @@ pub struct Column {
     /// Qualified, quoted collation when it differs from the type's default.
     pub collation: Option<String>,
     pub not_null: bool,
+    /// The NOT NULL constraint's name (18+, where it is a catalog entry).
+    pub not_null_name: Option<String>,
+    /// The NOT NULL is the table's own, not only inherited. Before 18 there
+    /// is no record of that: as pg_dump, a NOT NULL that a parent has too
+    /// counts as inherited.
+    pub not_null_local: bool,
     /// `pg_get_expr(adbin)`: the default, or the generation expression.
     pub default: Option<String>,
     /// `GENERATED ALWAYS AS (default) STORED`.
@@ -190,12 +196,14 @@ async fn load_columns(
           CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, \
           {compression}, \
           COALESCE(a.attoptions, '{{}}'::text[]), \
-          CASE WHEN a.attfdwoptions IS NOT NULL THEN NULLIF({col_opts}, '') END \
+          CASE WHEN a.attfdwoptions IS NOT NULL THEN NULLIF({col_opts}, '') END, \
+          {not_null} \
          FROM pg_catalog.pg_attribute a \
          JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_catalog.pg_type t ON t.oid = a.atttypid \
          LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum \
+         {not_null_join} \
          WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {USER_NAMESPACE} \
           AND a.attnum > 0 AND NOT a.attisdropped \
          ORDER BY a.attrelid, a.attnum",
@@ -206,6 +214,20 @@ async fn load_columns(
             "NULLIF(a.attcompression::text, '')"
         } else {
             "NULL::text"
+        },
+        // NOT NULL constraints are catalog entries from 18 on.
+        not_null = if server_version_num >= 180_000 {
+            "nn.conname::text, COALESCE(nn.conislocal, false)"
+        } else {
+            "NULL::text, a.attnotnull AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i \
+               JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname \
+               WHERE i.inhrelid = a.attrelid AND pa.attnotnull)"
+        },
+        not_null_join = if server_version_num >= 180_000 {
+            "LEFT JOIN pg_catalog.pg_constraint nn ON nn.conrelid = a.attrelid AND nn.contype = 'n' \
+             AND nn.conkey[1] = a.attnum"
+        } else {
+            ""
         },
     );
     query(client, WHAT, &sql)
@@ -223,6 +245,8 @@ async fn load_columns(
                     type_sql: get(r, WHAT, 4)?,
                     collation: get(r, WHAT, 5)?,
                     not_null: get(r, WHAT, 6)?,
+                    not_null_name: get(r, WHAT, 16)?,
+                    not_null_local: get(r, WHAT, 17)?,
                     default: get(r, WHAT, 7)?,
                     generated: !generated.is_empty(),
                     identity: identity.chars().next(),

@@ -354,7 +354,7 @@ fn entry_label(e: &SchemaEntry) -> String {
 }
 
 async fn run_entry(client: &Client, entry: &SchemaEntry) -> Result<(), Error> {
-    if entry.definition.trim().is_empty() {
+    if entry.definition.trim().is_empty() && entry.owner_sql.is_empty() {
         return Ok(());
     }
     // Parallel post-data DDL can deadlock (two foreign keys between the same
@@ -460,7 +460,12 @@ async fn create_database(
 async fn existing_objects(client: &Client, entries: &[SchemaEntry]) -> Result<Vec<String>, Error> {
     let schemas: Vec<&str> = entries
         .iter()
-        .filter(|e| e.kind == ObjectKind::Schema && e.section == Section::PreData)
+        .filter(|e| {
+            // (`public` has an entry that only sets its owner.)
+            e.kind == ObjectKind::Schema
+                && e.section == Section::PreData
+                && !e.definition.is_empty()
+        })
         .map(|e| e.name.as_str())
         .collect();
     let (rel_schemas, rel_names): (Vec<&str>, Vec<&str>) = entries

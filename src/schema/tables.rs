@@ -1,7 +1,11 @@
-//! DDL for tables: ordinary, unlogged, partitioned, partitions
-//! (`PARTITION OF`) and inheritance children (`INHERITS`), with column
-//! defaults, generated and identity columns, NOT NULL and validated CHECK
-//! constraints inline.
+//! DDL for tables: ordinary, unlogged, partitioned, partitions and
+//! inheritance children (`INHERITS`), with column defaults, generated and
+//! identity columns, NOT NULL and validated CHECK constraints inline.
+//!
+//! As pg_dump does, a partition is created on its own, with all its columns
+//! and constraints, and attached afterwards: it keeps its column order, and
+//! a restore into 18+ (where NOT NULL constraints are catalog entries) names
+//! its NOT NULL constraints as pg_restore does.
 
 use super::graph::{Graph, Node};
 use super::{owner_sql, quote, sequences, with_options, Ctx};
@@ -54,9 +58,7 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
         }
         let parent = rel.parents.first().and_then(|p| ctx.rels.get(p));
         if let (Some(parent), Some(bound)) = (parent, &rel.partition_bound) {
-            if attached_later(rel, parent) {
-                add_attach(g, rel, parent, bound, id);
-            }
+            add_attach(g, rel, parent, bound, id);
         }
         let parents: Vec<&Relation> = rel
             .parents
@@ -141,27 +143,15 @@ fn inherits_later(rel: &Relation, parents: &[&Relation]) -> bool {
     actual != expected
 }
 
-/// Whether partition `rel` is created on its own and attached to `parent`
-/// afterwards (as `pg_dump` does for every partition): needed when its
-/// columns are in another order than the parent's, which `PARTITION OF`
-/// would not keep.
-fn attached_later(rel: &Relation, parent: &Relation) -> bool {
-    let names = |r: &Relation| r.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
-    rel.partition_bound.is_some() && names(rel) != names(parent)
-}
-
 fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
     let parents: Vec<&Relation> = rel
         .parents
         .iter()
         .filter_map(|p| ctx.rels.get(p).copied())
         .collect();
-    let partition_of = match (&rel.partition_bound, parents.first()) {
-        (Some(bound), Some(parent)) if !attached_later(rel, parent) => Some((bound, *parent)),
-        _ => None,
-    };
-    let standalone_partition = partition_of.is_none() && rel.partition_bound.is_some();
-    let standalone = standalone_partition || inherits_later(rel, &parents);
+    // A partition's identity comes from its parent when attached.
+    let partition_of = rel.partition_bound.as_ref().and(parents.first().copied());
+    let standalone = partition_of.is_some() || inherits_later(rel, &parents);
     let parents = if standalone { Vec::new() } else { parents };
     let mut elems = Vec::new();
     if rel.of_type.is_some() {
@@ -172,13 +162,13 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
                 e.push_str(&format!(" DEFAULT {d}"));
             }
             if col.not_null {
-                e.push_str(" NOT NULL");
+                e.push_str(&not_null(&rel.name, col));
             }
             if e.len() > quote::ident(&col.name).len() {
                 elems.push(e);
             }
         }
-    } else if partition_of.is_none() {
+    } else {
         let own = |c: &&Column| c.is_local || standalone;
         for col in rel.columns.iter().filter(own) {
             // A generated column merged with a parent's takes the parent's
@@ -189,7 +179,19 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
                         .iter()
                         .any(|pc| pc.name == col.name && pc.generated)
                 });
-            elems.push(column_sql(ctx, rel, col, inherits_generation));
+            let identity_of_parent = partition_of.is_some_and(|p| {
+                p.columns
+                    .iter()
+                    .any(|pc| pc.name == col.name && pc.identity.is_some())
+            });
+            elems.push(column_sql(
+                ctx,
+                rel,
+                col,
+                inherits_generation,
+                identity_of_parent,
+                standalone,
+            ));
         }
     }
     // A partition attached later needs its parent's checks before ATTACH.
@@ -211,23 +213,15 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
             _ => "",
         }
     );
-    if let Some((_, parent)) = partition_of {
-        s.push_str(&format!(
-            " PARTITION OF {}",
-            quote::qualified(&parent.schema, &parent.name)
-        ));
-    }
     if let Some(t) = &rel.of_type {
         s.push_str(&format!(" OF {t}"));
     }
     if !elems.is_empty() {
         s.push_str(&format!(" (\n    {}\n)", elems.join(",\n    ")));
-    } else if partition_of.is_none() && rel.of_type.is_none() {
+    } else if rel.of_type.is_none() {
         s.push_str(" (\n)");
     }
-    if let Some((bound, _)) = partition_of {
-        s.push_str(&format!("\n{bound}"));
-    } else if !parents.is_empty() {
+    if !parents.is_empty() {
         let names: Vec<String> = parents
             .iter()
             .map(|p| quote::qualified(&p.schema, &p.name))
@@ -248,11 +242,7 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
     }
     s.push_str(";\n");
     // Columns that come from a parent: only what differs from the parent.
-    for col in rel
-        .columns
-        .iter()
-        .filter(|c| partition_of.is_some() || !c.is_local)
-    {
+    for col in rel.columns.iter().filter(|c| !standalone && !c.is_local) {
         let from_parents: Vec<&Column> = parents
             .iter()
             .filter_map(|p| p.columns.iter().find(|pc| pc.name == col.name))
@@ -268,8 +258,15 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
                 None => s.push_str(&format!("{alter} DROP DEFAULT;\n")),
             }
         }
-        if col.not_null && !from_parents.iter().any(|p| p.not_null) {
-            s.push_str(&format!("{alter} SET NOT NULL;\n"));
+        if col.not_null && col.not_null_local {
+            match own_not_null_name(&rel.name, col) {
+                Some(c) => s.push_str(&format!(
+                    "ALTER TABLE ONLY {name} ADD CONSTRAINT {} NOT NULL {};\n",
+                    quote::ident(c),
+                    quote::ident(&col.name)
+                )),
+                None => s.push_str(&format!("{alter} SET NOT NULL;\n")),
+            }
         }
     }
     for col in &rel.columns {
@@ -328,12 +325,39 @@ pub(super) fn column_settings(table: &str, col: &Column) -> String {
     s
 }
 
-fn column_sql(ctx: &Ctx, rel: &Relation, col: &Column, inherits_generation: bool) -> String {
+/// `[CONSTRAINT name] NOT NULL`: the name where the source has one (18+)
+/// and it is not the one PostgreSQL would choose (as pg_dump, which keeps
+/// the SQL valid for older versions where it can).
+fn not_null(table: &str, col: &Column) -> String {
+    match own_not_null_name(table, col) {
+        Some(c) => format!(" CONSTRAINT {} NOT NULL", quote::ident(c)),
+        None => " NOT NULL".to_owned(),
+    }
+}
+
+/// The NOT NULL constraint's name unless it is the default
+/// `<table>_<column>_not_null`.
+fn own_not_null_name<'c>(table: &str, col: &'c Column) -> Option<&'c str> {
+    let name = col.not_null_name.as_deref()?;
+    (name != format!("{table}_{}_not_null", col.name)).then_some(name)
+}
+
+/// A column in `CREATE TABLE`. `standalone`: the table is created on its own
+/// and joined to its parents later, so it states every NOT NULL itself.
+fn column_sql(
+    ctx: &Ctx,
+    rel: &Relation,
+    col: &Column,
+    inherits_generation: bool,
+    identity_of_parent: bool,
+    standalone: bool,
+) -> String {
     let mut s = format!("{} {}", quote::ident(&col.name), col.type_sql);
     if let Some(c) = &col.collation {
         s.push_str(&format!(" COLLATE {c}"));
     }
-    match (col.generated, col.identity, &col.default) {
+    let identity = col.identity.filter(|_| !identity_of_parent);
+    match (col.generated, identity, &col.default) {
         (true, _, _) if inherits_generation => {}
         (true, _, Some(expr)) => s.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED")),
         (_, Some(kind), _) => {
@@ -360,8 +384,8 @@ fn column_sql(ctx: &Ctx, rel: &Relation, col: &Column, inherits_generation: bool
     if let Some(o) = &col.fdw_options {
         s.push_str(o);
     }
-    if col.not_null {
-        s.push_str(" NOT NULL");
+    if col.not_null && (col.not_null_local || standalone) {
+        s.push_str(&not_null(&rel.name, col));
     }
     s
 }

@@ -21,6 +21,8 @@ fn column(num: i16, name: &str, type_oid: Oid, type_sql: &str) -> Column {
         type_sql: type_sql.into(),
         collation: None,
         not_null: false,
+        not_null_name: None,
+        not_null_local: false,
         default: None,
         generated: false,
         identity: None,
@@ -62,6 +64,7 @@ fn catalog() -> Catalog {
     };
     let id = Column {
         not_null: true,
+        not_null_local: true,
         default: Some("nextval('app.items_id_seq'::regclass)".into()),
         ..column(1, "id", 23, "integer")
     };
