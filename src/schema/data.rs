@@ -3,7 +3,11 @@
 //!
 //! Binary COPY of arrays and composite values embeds type OIDs, and user
 //! types get new OIDs in the target database: a table whose columns hold
-//! such values is copied as text.
+//! such values is copied as text. So is one with an object identifier type
+//! (`regclass`, `regtype`, ...): in binary it is the OID, which names another
+//! object (or none) in the target; as text it is the object's name. Other
+//! built-in types' binary forms are the same in every version from 13 to 18
+//! (the cross-version tests restore a table of each into every newer major).
 
 use std::collections::HashMap;
 
@@ -57,12 +61,19 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) -> Vec<(usize, TableCopy)> {
     out
 }
 
+/// The object identifier types but `oid` itself: `regproc`, `regprocedure`,
+/// `regoper`, `regoperator`, `regclass`, `regtype`, `regconfig`,
+/// `regdictionary`, `regnamespace`, `regrole`, `regcollation`.
+const REG_TYPES: [Oid; 11] = [
+    24, 2202, 2203, 2204, 2205, 2206, 3734, 3769, 4089, 4096, 4191,
+];
+
 /// Whether binary COPY of values of type `oid` could fail to load elsewhere.
 fn unsafe_type(types: &HashMap<Oid, &TypeInfo>, oid: Oid, depth: u8) -> bool {
     let Some(t) = types.get(&oid) else {
         return true;
     };
-    if depth > 16 || !t.binary_io {
+    if depth > 16 || !t.binary_io || REG_TYPES.contains(&oid) {
         return true;
     }
     let user_or_unsafe = |o: Oid| o >= FIRST_NORMAL_OID || unsafe_type(types, o, depth + 1);
@@ -143,7 +154,14 @@ mod tests {
             range_subtype: 23,
             ..ty(3904, 'r')
         };
+        let regclass = ty(2205, 'b');
+        let regclass_arr = TypeInfo {
+            array_elem: 2205,
+            ..ty(2210, 'b')
+        };
         let all = [
+            regclass,
+            regclass_arr,
             int4,
             int4_arr,
             no_io,
@@ -169,6 +187,8 @@ mod tests {
         assert!(!safe(20006));
         assert!(!safe(20007));
         assert!(safe(3904));
+        assert!(!safe(2205), "regclass is an OID in binary");
+        assert!(!safe(2210));
         assert!(!safe(99999));
     }
 }

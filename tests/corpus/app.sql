@@ -532,6 +532,48 @@ INSERT INTO app.measure VALUES (1, '[1.5,2.5)', ARRAY['[1,2)'::app.floatrange], 
 -- @end
 COMMENT ON TYPE app.floatrange IS 'floats';
 
+-- Object identifier types: in binary they are OIDs, which name other objects
+-- (or none) in the target, so their table is copied as text.
+CREATE TABLE app.object_refs (id int, c regclass, t regtype, p regproc, pr regprocedure,
+    n regnamespace, r regrole, o regoperator, cfg regconfig, d regdictionary, cs regclass[]);
+INSERT INTO app.object_refs VALUES
+    (1, 'app.users', 'app.order_status', 'app.user_count', 'app.full_address(app.address)', 'app',
+     'postgres', '+(integer,integer)', 'english', 'simple', ARRAY['app.orders'::regclass, 'pg_class']),
+    (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+
+-- One column of each built-in type family, copied in binary: the
+-- cross-version restores check that their binary forms load unchanged.
+CREATE TABLE app.builtin_types (
+    id int, i2 int2, i4 int4, i8 int8, f4 float4, f8 float8, n numeric, m money, b bool,
+    ch "char", bp char(3), vc varchar(5), tx text, nm name, by bytea, d date, t time,
+    tz timetz, ts timestamp, tstz timestamptz, iv interval, u uuid, j json, jb jsonb,
+    jp jsonpath, x xml, ip inet, cd cidr, mac macaddr, mac8 macaddr8, bt bit(4), vb varbit,
+    pt point, ln line, ls lseg, bx box, pa path, pg polygon, ci circle, tv tsvector,
+    tq tsquery, r4 int4range, r8 int8range, rn numrange, rts tsrange, rtz tstzrange,
+    rd daterange, lsn pg_lsn, snap pg_snapshot, x8 xid8, o oid, ti tid, i2v int2vector,
+    ov oidvector, ia int[], ta text[], na numeric[]);
+INSERT INTO app.builtin_types VALUES
+    (1, -32768, 2147483647, -9223372036854775808, 'NaN', '-Infinity', '-12345678901234567890.000000000001',
+     '-92233720368547758.08', true, 'q', 'ab', 'héllo', E'tab\there, quote''s, back\\slash', 'a name',
+     '\x00ff10', 'infinity', '24:00', '13:14:15.123456+05:30', '1999-12-31 23:59:59.999999',
+     '2024-02-29 12:00:00+00', '1 year -2 months 3 days 04:05:06.7', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+     '{"b": [1, 2.50, null], "a": "x"}', '{"b": [1, 2.50, null], "a": "x"}', '$.a[*] ? (@ > 1)',
+     '<r a="1">text &amp; more</r>', '2001:db8::1/64', '10.1.0.0/16', '08:00:2b:01:02:03',
+     '08:00:2b:01:02:03:04:05', B'1010', B'110011', '(1.5,-2)', '{1,-1,0}', '[(0,0),(1,1)]',
+     '(2,2),(0,0)', '[(0,0),(1,1),(2,0)]', '((0,0),(1,1),(1,0))', '<(1,1),2>',
+     'a:1 fat:2,4 cats', 'fat & (rat | !cat)', '[1,10)', '(,5]', '[1.5,2.5]', 'empty',
+     '[2024-01-01 00:00+00,)', '[2024-01-01,2024-02-01)', '16/B374D848', '10:20:10,14,15', '42',
+     4294967295, '(3,7)', '1 2 3', '23 25', '{{1,2},{3,NULL}}', ARRAY['', NULL, 'x y'],
+     '{1.5,NaN,-0.001}'),
+    (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+-- @since 14
+ALTER TABLE app.builtin_types ADD COLUMN mr int4multirange, ADD COLUMN ninf numeric;
+UPDATE app.builtin_types SET mr = '{[1,3), [5,7)}', ninf = '-Infinity' WHERE id = 1;
+-- @end
+
 -- Materialized views hold data as of these refreshes (in dependency order).
 REFRESH MATERIALIZED VIEW billing.monthly_revenue;
 REFRESH MATERIALIZED VIEW billing.yearly_revenue;
