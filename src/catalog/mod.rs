@@ -204,7 +204,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         depends::load(c(1)),
         indexes::load(c(2)),
         constraints::load(c(3)),
-        sequences::load(c(4), server_version_num),
+        sequences::load(c(4)),
         namespaces::load(c(5)),
         types::load_all(c(4)),
         types::load_user(c(5)),

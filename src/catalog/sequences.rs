@@ -36,24 +36,12 @@ pub struct Sequence {
 /// Sequences whose values one query reads.
 const VALUE_BATCH: usize = 200;
 
-pub(super) async fn load(
-    client: &tokio_postgres::Client,
-    server_version_num: i32,
-) -> Result<Vec<Sequence>, CatalogError> {
+pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Sequence>, CatalogError> {
     const WHAT: &str = "sequences";
-    // Sequences have a persistence of their own from 15 on. Before, there
-    // were no unlogged sequences, and an unlogged table's identity sequence
-    // is taken as following its table (as it does when created on 15+), so
-    // that its DDL restores into the source's own version.
-    let unlogged = if server_version_num >= 150_000 {
-        "c.relpersistence = 'u'"
-    } else {
-        "COALESCE(d.deptype = 'i' AND t.relpersistence = 'u', false)"
-    };
     let sql = format!(
         "SELECT c.oid, n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text, \
           pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, \
-          s.seqcache, s.seqcycle, {unlogged}, d.refobjid, a.attname::text, d.deptype = 'i', \
+          s.seqcache, s.seqcycle, c.relpersistence = 'u', d.refobjid, a.attname::text, d.deptype = 'i', \
           pg_catalog.format('%I.%I', n.nspname, c.relname) \
          FROM pg_catalog.pg_class c \
          JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
@@ -62,7 +50,6 @@ pub(super) async fn load(
               AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass \
               AND d.refobjsubid > 0 AND d.deptype IN ('a', 'i') \
          LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
-         LEFT JOIN pg_catalog.pg_class t ON t.oid = d.refobjid \
          WHERE c.relkind = 'S' AND {USER_NAMESPACE} AND {} \
          ORDER BY n.nspname, c.relname",
         not_extension_member("pg_class", "c.oid")

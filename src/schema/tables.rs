@@ -271,6 +271,7 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
     }
     for col in &rel.columns {
         s.push_str(&column_settings(name, col));
+        s.push_str(&pre15_logged_identity(ctx, rel, col));
     }
     // Foreign tables have none (their `relreplident` is always n).
     let identity = match rel.kind {
@@ -285,6 +286,28 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
         _ => {}
     }
     s
+}
+
+/// Before 15 every sequence was logged, an unlogged table's identity
+/// sequence too; from 15 on it follows its table unless told otherwise. So
+/// that a restore into 15+ keeps it logged (as pg_restore does) and one into
+/// the source's own version still parses, the `SET LOGGED` runs only there.
+fn pre15_logged_identity(ctx: &Ctx, rel: &Relation, col: &Column) -> String {
+    if ctx.cat.server_version_num >= 150_000 || !rel.unlogged || col.identity.is_none() {
+        return String::new();
+    }
+    let Some(seq) = ctx.identity_sequence(rel.oid, &col.name) else {
+        return String::new();
+    };
+    let alter = format!(
+        "ALTER SEQUENCE {} SET LOGGED",
+        quote::qualified(&seq.schema, &seq.name)
+    );
+    format!(
+        "DO $pgsnap$BEGIN IF pg_catalog.current_setting('server_version_num')::int >= 150000 \
+         THEN EXECUTE {}; END IF; END$pgsnap$;\n",
+        quote::literal(&alter)
+    )
 }
 
 /// A column's statistics target, storage, compression and options, as
@@ -368,10 +391,13 @@ fn column_sql(
                     "SEQUENCE NAME {}",
                     quote::qualified(&seq.schema, &seq.name)
                 )];
-                // An identity sequence whose persistence differs from its table's.
+                // An identity sequence whose persistence differs from its
+                // table's (from 15 on; before, see `pre15_logged_identity`).
                 match (seq.unlogged, rel.unlogged) {
                     (true, false) => opts.push("UNLOGGED".to_owned()),
-                    (false, true) => opts.push("LOGGED".to_owned()),
+                    (false, true) if ctx.cat.server_version_num >= 150_000 => {
+                        opts.push("LOGGED".to_owned())
+                    }
                     _ => {}
                 }
                 opts.extend(sequences::options(seq));
