@@ -152,6 +152,7 @@ async fn restore_and_compare(
     assert!(!a.is_empty());
     let data = compare::data_differences(&a, &b);
     assert!(data.is_empty(), "{fm} → {tm}:\n{}", data.join("\n"));
+    record(&format!("restore {fm} {tm} {src}"));
 }
 
 #[tokio::test]
@@ -239,4 +240,9 @@ async fn each_major_restores_into_the_newest_and_the_next_and_not_back() {
         "{}",
         stderr(&out)
     );
+    record(&format!(
+        "refused-then-forced {} {}",
+        majors[newest],
+        majors[newest - 1]
+    ));
 }

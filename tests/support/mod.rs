@@ -42,8 +42,34 @@ pub fn cluster() -> Arc<Cluster> {
         )
         .unwrap_or_else(|e| panic!("creating the test roles: {e}"));
     assert!(psql.status.success(), "creating the test roles: {psql:?}");
+    let version = c
+        .run_tool("postgres", &["--version".as_ref()])
+        .unwrap_or_else(|e| panic!("postgres --version: {e}"));
+    let version = String::from_utf8_lossy(&version.stdout);
+    let major = version
+        .split_whitespace()
+        .nth(2)
+        .and_then(|v| v.split('.').next())
+        .unwrap_or_else(|| panic!("postgres --version said {version:?}"));
+    record(&format!("server {major}"));
     *slot = Arc::downgrade(&c);
     c
+}
+
+/// Appends `line` to the file `PGSNAP_TEST_MATRIX` names, if it is set: what
+/// the tests ran against, from which `.ci/version_matrix.py` makes the
+/// README's table of tested versions.
+pub fn record(line: &str) {
+    use std::io::Write;
+    let Some(path) = std::env::var_os("PGSNAP_TEST_MATRIX") else {
+        return;
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", Path::new(&path).display()));
+    writeln!(f, "{line}").unwrap();
 }
 
 /// A cluster of its own, for a test that reconfigures or restarts the server.
