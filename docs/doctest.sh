@@ -15,10 +15,20 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 psql_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/psql
 work=$(mktemp -d); chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
+# The corpus as this server's version takes it (src/cluster/corpus.rs: lines
+# between "-- @since N" and "-- @end" from major N on, those after an
+# "-- @else" below N).
+major=$(( $("$psql_bin" -d postgres -Atc "SHOW server_version_num") / 10000 ))
+awk -v major="$major" '
+  /^-- @since / { keep = (major >= $3); next }
+  $0 == "-- @else" { keep = !keep; next }
+  $0 == "-- @end" { keep = 1; next }
+  BEGIN { keep = 1 }
+  keep' "$root/tests/corpus/app.sql" > "$work/corpus.sql"
 for db in app shop; do
   if [ -z "$("$psql_bin" -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
     "$psql_bin" -q -d postgres -c "CREATE DATABASE $db"
-    "$psql_bin" -q -d "$db" -v ON_ERROR_STOP=1 -f "$root/tests/corpus/app.sql" >/dev/null
+    "$psql_bin" -q -d "$db" -v ON_ERROR_STOP=1 -f "$work/corpus.sql" >/dev/null
   fi
 done
 "$psql_bin" -q -d postgres -c "DO \$\$ BEGIN CREATE ROLE backup LOGIN SUPERUSER; EXCEPTION WHEN duplicate_object THEN NULL; END \$\$"

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::cluster::{compare, find_bindir, Cluster, ClusterError};
+use crate::cluster::{compare, corpus, find_bindir, Cluster, ClusterError};
 use crate::engine::{self, BackupOptions, Error, Output, RestoreOptions};
 use crate::format::DEFAULT_CHUNK;
 use crate::pg::error_text;
@@ -80,7 +80,16 @@ async fn cycle(
 ) -> Result<(), Error> {
     let t = Instant::now();
     sql(cluster, "postgres", "CREATE DATABASE demo").await?;
-    sql(cluster, "demo", CORPUS).await?;
+    let major = cluster
+        .params("demo")
+        .connect("pgsnap demo")
+        .await?
+        .query_one("SELECT current_setting('server_version_num')::int4", &[])
+        .await
+        .map_err(|e| Error::failed(error_text(&e)))?
+        .get::<_, i32>(0)
+        / 10_000;
+    sql(cluster, "demo", &corpus::for_major(CORPUS, major as u32)).await?;
     sql(cluster, "demo", &events_sql(rows)).await?;
     let src = cluster.params("demo").connect("pgsnap demo").await?;
     let db_size: i64 = src

@@ -33,8 +33,10 @@ pub struct Column {
     pub not_null_local: bool,
     /// `pg_get_expr(adbin)`: the default, or the generation expression.
     pub default: Option<String>,
-    /// `GENERATED ALWAYS AS (default) STORED`.
+    /// `GENERATED ALWAYS AS (default) STORED` (or `VIRTUAL`).
     pub generated: bool,
+    /// A virtual generated column (18+): computed when read, not stored.
+    pub virtual_generated: bool,
     /// `Some('a')` for `GENERATED ALWAYS AS IDENTITY`, `Some('d')` for `BY DEFAULT`.
     pub identity: Option<char>,
     /// Defined by the table itself (not only inherited from a parent).
@@ -249,6 +251,7 @@ async fn load_columns(
                     not_null_local: get(r, WHAT, 17)?,
                     default: get(r, WHAT, 7)?,
                     generated: !generated.is_empty(),
+                    virtual_generated: generated == "v",
                     identity: identity.chars().next(),
                     is_local: get(r, WHAT, 10)?,
                     stat_target: get(r, WHAT, 11)?,

@@ -4,6 +4,7 @@
 //! OS user when we run as root), and stop and delete everything on drop.
 
 pub mod compare;
+pub mod corpus;
 
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;

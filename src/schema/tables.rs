@@ -149,7 +149,7 @@ fn create_table(ctx: &Ctx, rel: &Relation, name: &str) -> String {
         .iter()
         .filter_map(|p| ctx.rels.get(p).copied())
         .collect();
-    // A partition's identity comes from its parent when attached.
+    // A partition is created on its own and attached to its parent later.
     let partition_of = rel.partition_bound.as_ref().and(parents.first().copied());
     let standalone = partition_of.is_some() || inherits_later(rel, &parents);
     let parents = if standalone { Vec::new() } else { parents };
@@ -382,7 +382,14 @@ fn column_sql(
     let identity = col.identity.filter(|_| !identity_of_parent);
     match (col.generated, identity, &col.default) {
         (true, _, _) if inherits_generation => {}
-        (true, _, Some(expr)) => s.push_str(&format!(" GENERATED ALWAYS AS ({expr}) STORED")),
+        (true, _, Some(expr)) => {
+            let kind = if col.virtual_generated {
+                "VIRTUAL"
+            } else {
+                "STORED"
+            };
+            s.push_str(&format!(" GENERATED ALWAYS AS ({expr}) {kind}"));
+        }
         (_, Some(kind), _) => {
             let kind = if kind == 'a' { "ALWAYS" } else { "BY DEFAULT" };
             s.push_str(&format!(" GENERATED {kind} AS IDENTITY"));

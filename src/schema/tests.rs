@@ -25,6 +25,7 @@ fn column(num: i16, name: &str, type_oid: Oid, type_sql: &str) -> Column {
         not_null_local: false,
         default: None,
         generated: false,
+        virtual_generated: false,
         identity: None,
         is_local: true,
         stat_target: None,

@@ -225,6 +225,10 @@ CREATE TRIGGER after_row AFTER INSERT ON public.trig_parted FOR EACH ROW EXECUTE
 ALTER TABLE public.trig_parted_1 DISABLE TRIGGER after_row;
 CREATE TYPE public.never_defined;
 CREATE TABLE public.gen_parent (a int, b int GENERATED ALWAYS AS (a * 2) STORED);
+-- @since 18
+CREATE TABLE public.gen_virtual (a int, b int GENERATED ALWAYS AS (a + 1) VIRTUAL, c text);
+INSERT INTO public.gen_virtual (a, c) VALUES (1, 'one'), (2, NULL);
+-- @end
 CREATE TABLE public.gen_child (a int, b int GENERATED ALWAYS AS (a * 2) STORED);
 ALTER TABLE public.gen_child INHERIT public.gen_parent;
 INSERT INTO public.gen_child (a) VALUES (21);

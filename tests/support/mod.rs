@@ -7,6 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
+pub use pgsnap::cluster::corpus::for_major;
 use pgsnap::cluster::{compare, find_bindir, Cluster};
 use tokio_postgres::Client;
 
@@ -194,33 +195,6 @@ pub async fn server_major(client: &Client) -> u32 {
         .unwrap()
         .get(0);
     n as u32 / 10_000
-}
-
-/// A corpus as a server of major version `major` takes it: the lines between
-/// `-- @since N` and `-- @end` are kept from major N on; those between an
-/// `-- @else` and its `-- @end` (the older servers' stand-in) below N.
-pub fn for_major(sql: &str, major: u32) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut keep = true;
-    let mut inside = false;
-    for line in sql.lines() {
-        if let Some(n) = line.strip_prefix("-- @since ") {
-            assert!(!inside, "nested -- @since: {line}");
-            let n: u32 = n.trim().parse().expect("-- @since takes a major version");
-            (inside, keep) = (true, major >= n);
-        } else if line == "-- @else" {
-            assert!(inside, "-- @else outside -- @since");
-            keep = !keep;
-        } else if line == "-- @end" {
-            assert!(inside, "-- @end outside -- @since");
-            (inside, keep) = (false, true);
-        } else if keep {
-            out.push_str(line);
-            out.push('\n');
-        }
-    }
-    assert!(!inside, "-- @since without -- @end");
-    out
 }
 
 pub async fn connect(cluster: &Cluster, db: &str) -> Client {
