@@ -180,7 +180,29 @@ pub(super) async fn load(
             rel.columns.push(col);
         }
     }
+    if server_version_num < 180_000 {
+        inherited_not_nulls(&mut out);
+    }
     Ok(out)
+}
+
+/// Before 18 there is no record of whether a NOT NULL is a table's own: as
+/// pg_dump, one that a parent has too counts as inherited.
+fn inherited_not_nulls(rels: &mut [Relation]) {
+    let not_null: std::collections::HashMap<Oid, Vec<String>> = rels
+        .iter()
+        .map(|r| {
+            let cols = r.columns.iter().filter(|c| c.not_null);
+            (r.oid, cols.map(|c| c.name.clone()).collect())
+        })
+        .collect();
+    for rel in rels {
+        let parents: Vec<&Vec<String>> =
+            rel.parents.iter().filter_map(|p| not_null.get(p)).collect();
+        for col in rel.columns.iter_mut().filter(|c| c.not_null) {
+            col.not_null_local = !parents.iter().any(|p| p.contains(&col.name));
+        }
+    }
 }
 
 async fn load_columns(
@@ -221,9 +243,8 @@ async fn load_columns(
         not_null = if server_version_num >= 180_000 {
             "nn.conname::text, COALESCE(nn.conislocal, false)"
         } else {
-            "NULL::text, a.attnotnull AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i \
-               JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent AND pa.attname = a.attname \
-               WHERE i.inhrelid = a.attrelid AND pa.attnotnull)"
+            // (Whether a parent has it too is worked out once all are read.)
+            "NULL::text, a.attnotnull"
         },
         not_null_join = if server_version_num >= 180_000 {
             "LEFT JOIN pg_catalog.pg_constraint nn ON nn.conrelid = a.attrelid AND nn.contype = 'n' \

@@ -12,10 +12,15 @@ const COMMON_SETUP: &str = "SELECT pg_catalog.set_config('search_path', '', fals
      SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0; \
      SET standard_conforming_strings = on; SET xmloption = content";
 
-/// Prepares a connection used to read a database.
+/// Prepares a connection used to read a database. No parallel query: a
+/// backup's connections already share the work, and parallel workers only
+/// add their start-up to the catalog queries (10,000 tables: 0.90 s without
+/// this, 0.78 s with it) and take cores from the COPY backends.
 pub async fn setup_reader(client: &Client) -> Result<(), PgError> {
     client
-        .batch_execute(COMMON_SETUP)
+        .batch_execute(&format!(
+            "{COMMON_SETUP}; SET max_parallel_workers_per_gather = 0"
+        ))
         .await
         .map_err(|e| PgError::query("could not prepare the session", &e))
 }
