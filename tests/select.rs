@@ -23,6 +23,13 @@ const TABLES: &str = "SELECT n.nspname || '.' || c.relname FROM pg_class c \
 async fn schema_only_then_data_only_rebuilds_the_database() {
     let src = TestDb::new("sel_split").await;
     src.load_fidelity().await;
+    if src.major().await >= 18 {
+        // A schema restored before its data enforces its NOT VALID
+        // constraints on the rows loaded later (as with pg_restore): the one
+        // row that breaks one goes.
+        src.exec("DELETE FROM public.nn_kinds WHERE a IS NULL")
+            .await;
+    }
     let dir = Scratch::new("sel_split");
     let (schema, data) = (dir.path("schema.pgsnap"), dir.path("data.pgsnap"));
     backup_ok(&src, &schema, &["--schema-only"]);

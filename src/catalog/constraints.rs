@@ -1,5 +1,7 @@
 //! Table and domain constraints (`pg_constraint`): check, primary key,
-//! unique, exclusion and foreign key. NOT NULL is a column property here.
+//! unique, exclusion and foreign key. NOT NULL is a column property here,
+//! but for a table's NOT NULL not yet validated (18+), which is added after
+//! the data as a NOT VALID check is.
 
 use super::{get, query, CatalogError, Oid, USER_NAMESPACE};
 
@@ -11,6 +13,8 @@ pub enum ConstraintKind {
     Unique,
     Exclusion,
     ForeignKey,
+    /// A table's NOT NULL constraint not yet validated (18+).
+    NotNull,
 }
 
 /// One constraint, on a table (`table != 0`) or a domain (`domain != 0`).
@@ -39,7 +43,9 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Constrai
         "SELECT co.oid, co.conname::text, co.contype::text, co.conrelid, co.contypid, co.conindid, \
           co.conparentid, co.conislocal, co.convalidated, pg_catalog.pg_get_constraintdef(co.oid) \
          FROM pg_catalog.pg_constraint co JOIN pg_catalog.pg_namespace n ON n.oid = co.connamespace \
-         WHERE co.contype IN ('c', 'p', 'u', 'x', 'f') AND {USER_NAMESPACE} \
+         WHERE (co.contype IN ('c', 'p', 'u', 'x', 'f') \
+                OR (co.contype = 'n' AND co.conrelid <> 0 AND NOT co.convalidated)) \
+           AND {USER_NAMESPACE} \
          ORDER BY co.conrelid, co.contypid, co.conname, co.oid"
     );
     query(client, WHAT, &sql)
@@ -55,6 +61,7 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Constrai
                     "u" => ConstraintKind::Unique,
                     "x" => ConstraintKind::Exclusion,
                     "f" => ConstraintKind::ForeignKey,
+                    "n" => ConstraintKind::NotNull,
                     _ => ConstraintKind::Check,
                 },
                 table: get(r, WHAT, 3)?,

@@ -27,6 +27,8 @@ pub struct Column {
     pub not_null: bool,
     /// The NOT NULL constraint's name (18+, where it is a catalog entry).
     pub not_null_name: Option<String>,
+    /// `NO INHERIT` (18+).
+    pub not_null_no_inherit: bool,
     /// The NOT NULL is the table's own, not only inherited. Before 18 there
     /// is no record of that: as pg_dump, a NOT NULL that a parent has too
     /// counts as inherited.
@@ -214,7 +216,7 @@ async fn load_columns(
         "SELECT a.attrelid, a.attnum, a.attname::text, a.atttypid, \
           pg_catalog.format_type(a.atttypid, a.atttypmod), \
           CASE WHEN a.attcollation <> t.typcollation THEN {} END, \
-          a.attnotnull, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attgenerated::text, \
+          {attnotnull}, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid), a.attgenerated::text, \
           a.attidentity::text, a.attislocal, \
           NULLIF(COALESCE(a.attstattarget::int4, -1), -1), \
           CASE WHEN a.attstorage <> t.typstorage THEN a.attstorage::text END, \
@@ -239,12 +241,18 @@ async fn load_columns(
         } else {
             "NULL::text"
         },
-        // NOT NULL constraints are catalog entries from 18 on.
+        // NOT NULL constraints are catalog entries from 18 on; one not yet
+        // validated is a constraint of its own (see `constraints`).
+        attnotnull = if server_version_num >= 180_000 {
+            "a.attnotnull AND COALESCE(nn.convalidated, true)"
+        } else {
+            "a.attnotnull"
+        },
         not_null = if server_version_num >= 180_000 {
-            "nn.conname::text, COALESCE(nn.conislocal, false)"
+            "nn.conname::text, COALESCE(nn.conislocal, false), COALESCE(nn.connoinherit, false)"
         } else {
             // (Whether a parent has it too is worked out once all are read.)
-            "NULL::text, a.attnotnull"
+            "NULL::text, a.attnotnull, false"
         },
         not_null_join = if server_version_num >= 180_000 {
             "LEFT JOIN pg_catalog.pg_constraint nn ON nn.conrelid = a.attrelid AND nn.contype = 'n' \
@@ -270,6 +278,7 @@ async fn load_columns(
                     not_null: get(r, WHAT, 6)?,
                     not_null_name: get(r, WHAT, 16)?,
                     not_null_local: get(r, WHAT, 17)?,
+                    not_null_no_inherit: get(r, WHAT, 18)?,
                     default: get(r, WHAT, 7)?,
                     generated: !generated.is_empty(),
                     virtual_generated: generated == "v",

@@ -1,5 +1,6 @@
 //! DDL for post-data constraints: primary key, unique and exclusion
-//! constraints, foreign keys, and CHECK constraints not yet validated.
+//! constraints, foreign keys, and CHECK and NOT NULL constraints not yet
+//! validated.
 //! (Validated checks are inline in `CREATE TABLE`, see `tables`.)
 
 use super::graph::{Graph, Node};
@@ -26,6 +27,8 @@ pub(super) fn add(ctx: &Ctx, g: &mut Graph) {
             ConstraintKind::ForeignKey => (ObjectKind::FkConstraint, !partitioned),
             ConstraintKind::Check if !c.is_local || ctx.inline_check(c) => continue,
             ConstraintKind::Check => (ObjectKind::CheckConstraint, !has_children),
+            ConstraintKind::NotNull if !c.is_local => continue,
+            ConstraintKind::NotNull => (ObjectKind::CheckConstraint, !has_children),
         };
         let name = quote::qualified(&rel.schema, &rel.name);
         let only = if only { "ONLY " } else { "" };

@@ -352,9 +352,14 @@ pub(super) fn column_settings(table: &str, col: &Column) -> String {
 /// and it is not the one PostgreSQL would choose (as pg_dump, which keeps
 /// the SQL valid for older versions where it can).
 fn not_null(table: &str, col: &Column) -> String {
+    let no_inherit = if col.not_null_no_inherit {
+        " NO INHERIT"
+    } else {
+        ""
+    };
     match own_not_null_name(table, col) {
-        Some(c) => format!(" CONSTRAINT {} NOT NULL", quote::ident(c)),
-        None => " NOT NULL".to_owned(),
+        Some(c) => format!(" CONSTRAINT {} NOT NULL{no_inherit}", quote::ident(c)),
+        None => format!(" NOT NULL{no_inherit}"),
     }
 }
 

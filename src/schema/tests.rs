@@ -22,6 +22,7 @@ fn column(num: i16, name: &str, type_oid: Oid, type_sql: &str) -> Column {
         collation: None,
         not_null: false,
         not_null_name: None,
+        not_null_no_inherit: false,
         not_null_local: false,
         default: None,
         generated: false,

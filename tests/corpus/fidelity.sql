@@ -228,6 +228,11 @@ CREATE TABLE public.gen_parent (a int, b int GENERATED ALWAYS AS (a * 2) STORED)
 -- @since 18
 CREATE TABLE public.gen_virtual (a int, b int GENERATED ALWAYS AS (a + 1) VIRTUAL, c text);
 INSERT INTO public.gen_virtual (a, c) VALUES (1, 'one'), (2, NULL);
+-- NOT NULL constraints as catalog entries: one not yet valid (a row
+-- breaks it), one NO INHERIT, one named.
+CREATE TABLE public.nn_kinds (a int, b int NOT NULL NO INHERIT, c int CONSTRAINT c_present NOT NULL);
+INSERT INTO public.nn_kinds VALUES (NULL, 1, 1), (2, 2, 2);
+ALTER TABLE public.nn_kinds ADD CONSTRAINT a_checked_later NOT NULL a NOT VALID;
 -- @end
 CREATE TABLE public.gen_child (a int, b int GENERATED ALWAYS AS (a * 2) STORED);
 ALTER TABLE public.gen_child INHERIT public.gen_parent;
