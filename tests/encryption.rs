@@ -74,7 +74,7 @@ async fn recipient_round_trip_and_refusals() {
     }
     let meta: Value =
         serde_json::from_slice(&std::fs::read(dir.path(&format!("{name}.json"))).unwrap()).unwrap();
-    assert_eq!(meta["format_version"], "2.0");
+    assert_eq!(meta["format_version"], "2.1");
     assert_eq!(meta["encryption"]["recipients"][0], recipient.as_str());
     assert_eq!(meta["encryption"]["passphrase"], false);
 

@@ -74,7 +74,7 @@ async fn named_backup_writes_metadata_matching_the_archive() {
     assert_eq!(m["archive"], archive.as_str());
     assert_eq!(m["database"], db.name.as_str());
     assert_eq!(m["archive_bytes"], bytes.len() as u64);
-    assert_eq!(m["format_version"], "1.1");
+    assert_eq!(m["format_version"], "1.2");
     assert!(m["verified_at"].is_null());
     assert!(m["host"]
         .as_str()

@@ -499,6 +499,75 @@ async fn database_settings_owner_comment_and_privileges_restore_with_create() {
 }
 
 /// Every large object of `db`: oid, owner, privileges, comment, size, digest.
+#[tokio::test]
+async fn database_locale_provider_restores_with_create() {
+    // A database's locale provider is fixed by CREATE DATABASE, so --create
+    // must name it: ICU where the server has it, else the builtin provider
+    // (17+). Before 15 there is only libc.
+    let src = TestDb::new("locale").await;
+    let major = src.major().await;
+    let admin = connect(&src.cluster, "postgres").await;
+    let db = src.sibling("prov");
+    let create = |provider: &str| {
+        format!(
+            "CREATE DATABASE {db} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' \
+             LC_CTYPE 'C' {provider}"
+        )
+    };
+    if major < 15 {
+        return;
+    }
+    let icu = admin
+        .batch_execute(&create("LOCALE_PROVIDER icu ICU_LOCALE 'de-DE'"))
+        .await;
+    match icu {
+        Ok(()) => {}
+        // A build without ICU (the packaged ones): the builtin provider.
+        Err(_) if major >= 17 => admin
+            .batch_execute(&create("LOCALE_PROVIDER builtin BUILTIN_LOCALE 'C.UTF-8'"))
+            .await
+            .unwrap(),
+        Err(_) => return,
+    }
+    let dir = Scratch::new("locale");
+    let file = dir.path("l.pgsnap");
+    ok(&pgsnap(&[
+        "backup",
+        "-d",
+        &src.cluster.conninfo(&db),
+        "-f",
+        path_str(&file),
+    ]));
+    let copy = src.sibling("prov_copy");
+    ok(&pgsnap(&[
+        "restore",
+        "-d",
+        &src.cluster.conninfo(&copy),
+        "--create",
+        path_str(&file),
+    ]));
+    let locale = |name: String| {
+        let admin = &admin;
+        async move {
+            let r = admin
+                .query_one(
+                    "SELECT d.datlocprovider::text, COALESCE(j ->> 'datlocale', j ->> 'daticulocale'), \
+                            d.datcollate::text, d.datctype::text \
+                     FROM pg_catalog.pg_database d, pg_catalog.to_jsonb(d.*) j WHERE d.datname = $1",
+                    &[&name],
+                )
+                .await
+                .unwrap();
+            (0..4)
+                .map(|i| r.get::<_, Option<String>>(i))
+                .collect::<Vec<_>>()
+        }
+    };
+    let want = locale(db).await;
+    assert_ne!(want[0].as_deref(), Some("c"), "{want:?}");
+    assert_eq!(locale(copy).await, want);
+}
+
 async fn large_objects(src: &TestDb, db: &str) -> Vec<String> {
     let c = connect(&src.cluster, db).await;
     let sql = "SELECT m.oid::text || '|' || pg_get_userbyid(m.lomowner) || '|' || \

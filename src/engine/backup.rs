@@ -474,6 +474,7 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         encoding: facts.encoding,
         collate: facts.collate,
         ctype: facts.ctype,
+        locale: facts.locale,
         snapshot_time: facts.snapshot_time,
         compression: CompressionInfo {
             codec: if opts.level == 0 { "none" } else { "zstd" }.to_string(),

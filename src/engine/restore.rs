@@ -101,15 +101,7 @@ pub async fn restore(opts: &RestoreOptions) -> Result<RestoreReport, Error> {
     let toc = reader.toc();
     let target = opts.conn.dbname().to_string();
     if opts.create {
-        create_database(
-            opts,
-            toc.server_version_num,
-            &target,
-            &toc.encoding,
-            &toc.collate,
-            &toc.ctype,
-        )
-        .await?;
+        create_database(opts, toc, &target).await?;
     }
     let client = opts.conn.connect("pgsnap restore").await?;
     if !opts.create {
@@ -410,14 +402,36 @@ async fn check_target_version(client: &Client, source: u32, force: bool) -> Resu
     Ok(())
 }
 
-async fn create_database(
-    opts: &RestoreOptions,
-    source_version_num: u32,
-    target: &str,
-    encoding: &str,
-    collate: &str,
-    ctype: &str,
-) -> Result<(), Error> {
+/// `CREATE DATABASE name` with the archive's encoding, collation, character
+/// classes and locale provider (which cannot be changed afterwards).
+pub(super) fn create_database_sql(name: &str, toc: &Toc) -> String {
+    let mut sql = format!(
+        "CREATE DATABASE {} TEMPLATE template0 ENCODING {} LC_COLLATE {} LC_CTYPE {}",
+        quote::ident(name),
+        quote::literal(&toc.encoding),
+        quote::literal(&toc.collate),
+        quote::literal(&toc.ctype)
+    );
+    if let Some(l) = &toc.locale {
+        let locale = if l.provider == "builtin" {
+            "BUILTIN_LOCALE"
+        } else {
+            "ICU_LOCALE"
+        };
+        sql.push_str(&format!(
+            " LOCALE_PROVIDER {} {locale} {}",
+            quote::ident(&l.provider),
+            quote::literal(&l.locale)
+        ));
+        if let Some(rules) = &l.icu_rules {
+            sql.push_str(&format!(" ICU_RULES {}", quote::literal(rules)));
+        }
+    }
+    sql
+}
+
+async fn create_database(opts: &RestoreOptions, toc: &Toc, target: &str) -> Result<(), Error> {
+    let source_version_num = toc.server_version_num;
     let mut last = None;
     for maint in ["postgres", "template1"] {
         match opts.conn.with_dbname(maint).connect("pgsnap restore").await {
@@ -432,13 +446,7 @@ async fn create_database(
                     .map_err(|e| PgError::query("could not look up the target database", &e))?
                     .is_some();
                 if !exists {
-                    let sql = format!(
-                        "CREATE DATABASE {} TEMPLATE template0 ENCODING {} LC_COLLATE {} LC_CTYPE {}",
-                        quote::ident(target),
-                        quote::literal(encoding),
-                        quote::literal(collate),
-                        quote::literal(ctype)
-                    );
+                    let sql = create_database_sql(target, toc);
                     c.batch_execute(&sql).await.map_err(|e| {
                         PgError::query(&format!("could not create database {target:?}"), &e)
                     })?;

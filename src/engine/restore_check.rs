@@ -254,13 +254,7 @@ pub async fn restore_check(
 }
 
 async fn create_temp_database(admin: &Client, name: &str, toc: &Toc) -> Result<(), Error> {
-    let sql = format!(
-        "CREATE DATABASE {} TEMPLATE template0 ENCODING {} LC_COLLATE {} LC_CTYPE {}",
-        quote::ident(name),
-        quote::literal(&toc.encoding),
-        quote::literal(&toc.collate),
-        quote::literal(&toc.ctype)
-    );
+    let sql = super::restore::create_database_sql(name, toc);
     admin.batch_execute(&sql).await.map_err(|e| {
         Error::from(PgError::query(
             &format!("could not create the temporary database {name}"),

@@ -18,9 +18,9 @@ pub const FORMAT_MAJOR: u16 = 2;
 pub const PLAIN_MAJOR: u16 = 1;
 /// Minor version written for plain archives: additive changes only (see
 /// `format-spec/v1.md`).
-pub const FORMAT_MINOR: u16 = 1;
+pub const FORMAT_MINOR: u16 = 2;
 /// Minor version written for encrypted archives.
-pub const ENCRYPTED_MINOR: u16 = 0;
+pub const ENCRYPTED_MINOR: u16 = 1;
 /// Header flag: the archive is encrypted (major 2 only).
 pub const FLAG_ENCRYPTED: u32 = 1;
 /// Length of the encoded file header.

@@ -327,6 +327,20 @@ pub struct CompressionInfo {
     pub level: i32,
 }
 
+/// The database's locale provider where it is not libc (PostgreSQL 15+),
+/// which `CREATE DATABASE` must name: it cannot be changed afterwards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatabaseLocale {
+    /// `icu` or `builtin` (17+).
+    pub provider: String,
+    /// The ICU locale (`daticulocale`, 15-16; `datlocale`, 17+) or the
+    /// builtin provider's locale (`datlocale`).
+    pub locale: String,
+    /// ICU tailoring rules (`daticurules`, 16+).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icu_rules: Option<String>,
+}
+
 /// The whole table of contents.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Toc {
@@ -341,6 +355,9 @@ pub struct Toc {
     pub encoding: String,
     pub collate: String,
     pub ctype: String,
+    /// The locale provider, where not libc (format 1.2 / 2.1; absent before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<DatabaseLocale>,
     /// The snapshot's time, as the server's `now()` inside the snapshot transaction (RFC 3339).
     pub snapshot_time: String,
     pub compression: CompressionInfo,
@@ -363,6 +380,7 @@ impl Toc {
             encoding: String::new(),
             collate: String::new(),
             ctype: String::new(),
+            locale: None,
             snapshot_time: String::new(),
             compression: CompressionInfo {
                 codec: "zstd".into(),

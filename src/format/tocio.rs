@@ -207,6 +207,7 @@ pub(crate) mod tests {
             encoding: "UTF8".into(),
             collate: "C".into(),
             ctype: "C".into(),
+            locale: None,
             snapshot_time: "2024-01-01T00:00:00Z".into(),
             compression: CompressionInfo {
                 codec: "zstd".into(),

@@ -4,6 +4,7 @@
 use tokio_postgres::Client;
 
 use super::error::PgError;
+use crate::format::toc::DatabaseLocale;
 
 /// Settings that make catalog output fully qualified and text COPY portable,
 /// as pg_dump sets them.
@@ -48,6 +49,8 @@ pub struct ServerFacts {
     pub snapshot_time: String,
     /// `block_size`, for turning sizes into ctid ranges.
     pub block_size: u64,
+    /// The locale provider where not libc.
+    pub locale: Option<DatabaseLocale>,
 }
 
 /// Reads [`ServerFacts`] on a connection whose transaction holds the snapshot.
@@ -58,8 +61,11 @@ pub async fn server_facts(client: &Client) -> Result<ServerFacts, PgError> {
                     d.datname::text, pg_catalog.pg_encoding_to_char(d.encoding)::text, \
                     d.datcollate::text, d.datctype::text, \
                     to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), \
-                    current_setting('block_size')::int8 \
-             FROM pg_catalog.pg_database d WHERE d.datname = current_database()",
+                    current_setting('block_size')::int8, \
+                    CASE j ->> 'datlocprovider' WHEN 'i' THEN 'icu' WHEN 'b' THEN 'builtin' END, \
+                    COALESCE(j ->> 'datlocale', j ->> 'daticulocale'), j ->> 'daticurules' \
+             FROM pg_catalog.pg_database d, pg_catalog.to_jsonb(d.*) j \
+             WHERE d.datname = current_database()",
             &[],
         )
         .await
@@ -74,5 +80,14 @@ pub async fn server_facts(client: &Client) -> Result<ServerFacts, PgError> {
         ctype: row.get(5),
         snapshot_time: row.get(6),
         block_size: u64::try_from(row.get::<_, i64>(7)).unwrap_or(8192),
+        // The provider (15+; 17+ for builtin) and its locale.
+        locale: match (row.get::<_, Option<String>>(8), row.get(9)) {
+            (Some(provider), Some(locale)) => Some(DatabaseLocale {
+                provider,
+                locale,
+                icu_rules: row.get(10),
+            }),
+            _ => None,
+        },
     })
 }
