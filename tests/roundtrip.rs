@@ -538,14 +538,7 @@ async fn database_locale_provider_restores_with_create() {
         "-f",
         path_str(&file),
     ]));
-    let copy = src.sibling("prov_copy");
-    ok(&pgsnap(&[
-        "restore",
-        "-d",
-        &src.cluster.conninfo(&copy),
-        "--create",
-        path_str(&file),
-    ]));
+    let copy = restore_copy(&src, &file, "prov_copy", &[]);
     let locale = |name: String| {
         let admin = &admin;
         async move {

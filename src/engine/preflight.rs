@@ -5,7 +5,9 @@
 //! Free space: PostgreSQL has no SQL function for it, so pgsnap measures it
 //! itself when it can prove it runs on the server's host: the server tells a
 //! privileged role its data directory (and the database's tablespace path),
-//! and the `postmaster.pid` there must name the start time the server reports.
+//! and the `postmaster.pid` there must name the port and the start time the
+//! server reports (to within a second or two: the postmaster takes the two
+//! times moments apart, and under load they can fall in different seconds).
 //! Otherwise the check says why it could not be made, and the restore goes on.
 
 use std::collections::BTreeSet;
@@ -128,7 +130,8 @@ pub async fn check_space(client: &Client, need: u64) -> Result<Space, Error> {
             "SELECT CASE WHEN pg_catalog.pg_has_role('pg_read_all_settings', 'USAGE') \
                     THEN pg_catalog.current_setting('data_directory') END, \
                     pg_catalog.pg_tablespace_location(d.dattablespace), \
-                    pg_catalog.floor(EXTRACT(epoch FROM pg_catalog.pg_postmaster_start_time()))::bigint \
+                    pg_catalog.floor(EXTRACT(epoch FROM pg_catalog.pg_postmaster_start_time()))::bigint, \
+                    pg_catalog.current_setting('port') \
              FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()",
             &[],
         )
@@ -137,6 +140,7 @@ pub async fn check_space(client: &Client, need: u64) -> Result<Space, Error> {
     let data_dir: Option<String> = row.get(0);
     let location: Option<String> = row.get(1);
     let started: i64 = row.get(2);
+    let port: String = row.get(3);
     let Some(data_dir) = data_dir else {
         return Ok(Space::Unknown(
             "the server does not show this role its data directory (a superuser or \
@@ -145,9 +149,15 @@ pub async fn check_space(client: &Client, need: u64) -> Result<Space, Error> {
         ));
     };
     let pid_file = PathBuf::from(&data_dir).join("postmaster.pid");
+    // Lines 3 and 4 of postmaster.pid: start time (epoch seconds) and port.
     let same_server = std::fs::read_to_string(&pid_file)
         .ok()
-        .and_then(|t| t.lines().nth(2).map(|l| l.trim() == started.to_string()))
+        .and_then(|t| {
+            let mut lines = t.lines().skip(2);
+            let start: i64 = lines.next()?.trim().parse().ok()?;
+            let same_port = lines.next()?.trim() == port;
+            Some(same_port && (start - started).abs() <= 2)
+        })
         .unwrap_or(false);
     if !same_server {
         return Ok(Space::Unknown(format!(
