@@ -736,18 +736,30 @@ fn check_markdown(r: &RestoreCheckReport) -> String {
     out
 }
 
-async fn shutdown_signal() -> &'static str {
+/// Resolves with the signal's name on SIGINT or SIGTERM. The handlers are
+/// installed when this is called, not when it is first polled: a signal that
+/// comes before the work first waits on it is this future's result, not the
+/// default (an abrupt death that leaves a temporary database behind; found
+/// by CI under load).
+fn shutdown_signal() -> impl std::future::Future<Output = &'static str> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-            return "SIGINT";
+    let int = signal(SignalKind::interrupt());
+    let term = signal(SignalKind::terminate());
+    async move {
+        match (int, term) {
+            (Ok(mut int), Ok(mut term)) => tokio::select! {
+                _ = int.recv() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            (Ok(mut int), Err(_)) => {
+                int.recv().await;
+                "SIGINT"
+            }
+            (Err(_), _) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => "SIGINT",
-        _ = term.recv() => "SIGTERM",
     }
 }
 
