@@ -58,6 +58,13 @@ SET ROLE regress_writer;
 GRANT SELECT, UPDATE ON sec.accounts TO "regress Odd ""Role""";
 RESET ROLE;
 
+-- @since 15
+CREATE UNIQUE INDEX accounts_code_nnd ON sec.accounts (code) NULLS NOT DISTINCT;
+ALTER TABLE sec.accounts ADD CONSTRAINT accounts_nick_code_nnd UNIQUE NULLS NOT DISTINCT (nick, code);
+-- @end
+-- @since 17
+GRANT MAINTAIN ON sec.accounts TO regress_writer;
+-- @end
 CREATE STATISTICS sec.accounts_deps (dependencies, ndistinct) ON id, owner_name FROM sec.accounts;
 ALTER STATISTICS sec.accounts_deps OWNER TO regress_owner;
 ALTER STATISTICS sec.accounts_deps SET STATISTICS 500;
