@@ -14,15 +14,7 @@ async fn roundtrip_corpus(fidelity: bool, jobs: &str) {
     }
     let dir = Scratch::new("rt");
     let file = dir.path("corpus.pgsnap");
-    ok(&pgsnap(&[
-        "backup",
-        "-d",
-        &src.conninfo(),
-        "-f",
-        path_str(&file),
-        "-j",
-        jobs,
-    ]));
+    backup_ok(&src, &file, &["-j", jobs]);
 
     let v = pgsnap(&["verify", path_str(&file)]);
     ok(&v);
@@ -531,13 +523,7 @@ async fn database_locale_provider_restores_with_create() {
     }
     let dir = Scratch::new("locale");
     let file = dir.path("l.pgsnap");
-    ok(&pgsnap(&[
-        "backup",
-        "-d",
-        &src.cluster.conninfo(&db),
-        "-f",
-        path_str(&file),
-    ]));
+    backup_conn_ok(&src.cluster.conninfo(&db), &file, &[]);
     let copy = restore_copy(&src, &file, "prov_copy", &[]);
     let locale = |name: String| {
         let admin = &admin;

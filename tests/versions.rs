@@ -173,15 +173,7 @@ async fn each_major_restores_into_the_newest_and_the_next_and_not_back() {
         for src in SOURCES {
             let name = format!("{src}{}", majors[i]);
             let archive = dir.path(&format!("{name}.pgsnap"));
-            ok(&pgsnap(&[
-                "backup",
-                "-d",
-                &from.conninfo(src),
-                "-f",
-                path_str(&archive),
-                "-j",
-                "2",
-            ]));
+            backup_conn_ok(&from.conninfo(src), &archive, &["-j", "2"]);
             restore_and_compare(&archive, from, src, &all[newest], &name).await;
             if i + 1 < newest {
                 restore_and_compare(&archive, from, src, &all[i + 1], &name).await;
@@ -193,13 +185,7 @@ async fn each_major_restores_into_the_newest_and_the_next_and_not_back() {
     // --force tries (and here succeeds: the corpus needs nothing newer).
     let (old, new) = (&all[newest - 1], &all[newest]);
     let down = dir.path("down.pgsnap");
-    ok(&pgsnap(&[
-        "backup",
-        "-d",
-        &new.conninfo("src"),
-        "-f",
-        path_str(&down),
-    ]));
+    backup_conn_ok(&new.conninfo("src"), &down, &[]);
     let out = pgsnap(&[
         "restore",
         "-d",

@@ -405,9 +405,13 @@ pub fn tablespace_dir(scratch: &Scratch, name: &str) -> PathBuf {
 
 /// `pgsnap backup -d SRC -f FILE EXTRA...`, which must succeed.
 pub fn backup_ok(src: &TestDb, file: &Path, extra: &[&str]) {
-    let mut args = vec!["backup", "-d"];
-    let conn = src.conninfo();
-    args.extend([conn.as_str(), "-f", path_str(file)]);
+    backup_conn_ok(&src.conninfo(), file, extra);
+}
+
+/// Backs up the database `conninfo` names into FILE (plus EXTRA), which must
+/// succeed.
+pub fn backup_conn_ok(conninfo: &str, file: &Path, extra: &[&str]) {
+    let mut args = vec!["backup", "-d", conninfo, "-f", path_str(file)];
     args.extend(extra);
     ok(&pgsnap(&args));
 }
