@@ -350,18 +350,18 @@ async fn run_entry(client: &Client, entry: &SchemaEntry) -> Result<(), Error> {
         return Ok(());
     }
     // Parallel post-data DDL can deadlock (two foreign keys between the same
-    // tables, say); PostgreSQL aborts one side, which is simply run again.
+    // tables, say), or two entries can update one catalog row at once (a
+    // GRANT, which takes no lock on its table, beside an ALTER TABLE: "tuple
+    // concurrently updated"); PostgreSQL aborts one side, and the entry (its
+    // own implicit transaction, rolled back) is simply run again.
     let sql = format!("{}{}", entry.definition, entry.owner_sql);
     let mut attempt = 0;
     loop {
         match client.batch_execute(&sql).await {
             Ok(()) => return Ok(()),
-            Err(e)
-                if attempt < DEADLOCK_RETRIES
-                    && e.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED) =>
-            {
+            Err(e) if attempt < DEADLOCK_RETRIES && lost_a_race(&e) => {
                 attempt += 1;
-                tracing::debug!("deadlock on {}, retrying", entry_label(entry));
+                tracing::debug!("{} lost a race, retrying", entry_label(entry));
                 tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
             }
             Err(e) => {
@@ -383,6 +383,14 @@ async fn run_entry(client: &Client, entry: &SchemaEntry) -> Result<(), Error> {
 }
 
 const DEADLOCK_RETRIES: u64 = 5;
+
+/// A deadlock, or a catalog row updated by another session at the same time.
+fn lost_a_race(e: &tokio_postgres::Error) -> bool {
+    let concurrent = e.as_db_error().is_some_and(|d| {
+        d.code() == &SqlState::INTERNAL_ERROR && d.message() == "tuple concurrently updated"
+    });
+    concurrent || e.code() == Some(&SqlState::T_R_DEADLOCK_DETECTED)
+}
 
 /// Refuses a target older than the archive's source unless forced (see
 /// `pg::version`), before anything is created or changed.
