@@ -232,7 +232,29 @@ struct Shared {
     /// The data key frames are sealed with (encrypted archives).
     key: Option<DataKey>,
     chunk: usize,
+    /// Raw chunk buffers, handed back once compressed: reused rather than
+    /// freed, so each chunk is not a fresh allocation to fault in.
+    buffers: Arc<BufferPool>,
     progress: ProgressHandle,
+}
+
+/// Spare chunk buffers; at most as many as there are chunks in flight.
+#[derive(Default)]
+struct BufferPool(Mutex<Vec<BytesMut>>);
+
+impl BufferPool {
+    fn take(&self, capacity: usize) -> BytesMut {
+        self.0
+            .lock()
+            .expect("buffer pool lock")
+            .pop()
+            .unwrap_or_else(|| BytesMut::with_capacity(capacity))
+    }
+
+    fn put(&self, mut buf: BytesMut) {
+        buf.clear();
+        self.0.lock().expect("buffer pool lock").push(buf);
+    }
 }
 
 pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
@@ -417,6 +439,7 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         level: opts.level,
         key: key.clone(),
         chunk: opts.chunk_size,
+        buffers: Arc::default(),
         progress: opts.progress.clone(),
     });
 
@@ -816,9 +839,23 @@ async fn copy_table(
     shared.progress.table_started(&label);
     let mut scanner = CopyScanner::new(table.format);
     let mut crc = crc32fast::Hasher::new();
-    let mut buf = BytesMut::with_capacity(shared.chunk);
+    let mut buf = shared.buffers.take(shared.chunk);
     let mut seq = 0u32;
     let mut raw_bytes = 0u64;
+    // Everything per chunk rather than per CopyData message (one per row):
+    // the scan, the checksum and the progress run over whole chunks.
+    let mut scanned = |chunk: &[u8]| -> Result<(), Error> {
+        let rows_before = scanner.rows();
+        scanner
+            .feed(chunk)
+            .map_err(|e| Error::failed(format!("server sent a malformed COPY stream: {e}")))?;
+        crc.update(chunk);
+        raw_bytes += chunk.len() as u64;
+        shared
+            .progress
+            .advance(&label, chunk.len() as u64, scanner.rows() - rows_before);
+        Ok(())
+    };
     while let Some(piece) = stream.next().await {
         let piece = match piece {
             Ok(p) => p,
@@ -828,28 +865,22 @@ async fn copy_table(
                 )
             }
         };
-        let rows_before = scanner.rows();
-        scanner
-            .feed(&piece)
-            .map_err(|e| Error::failed(format!("server sent a malformed COPY stream: {e}")))?;
-        crc.update(&piece);
-        raw_bytes += piece.len() as u64;
-        shared
-            .progress
-            .advance(&label, piece.len() as u64, scanner.rows() - rows_before);
         let mut rest = &piece[..];
         while !rest.is_empty() {
             let take = rest.len().min(shared.chunk - buf.len());
             buf.extend_from_slice(&rest[..take]);
             rest = &rest[take..];
             if buf.len() == shared.chunk {
-                submit(shared, id, seq, buf.split()).await?;
+                scanned(&buf)?;
+                let full = std::mem::replace(&mut buf, shared.buffers.take(shared.chunk));
+                submit(shared, id, seq, full).await?;
                 seq += 1;
             }
         }
     }
     if !buf.is_empty() {
-        submit(shared, id, seq, buf.split()).await?;
+        scanned(&buf)?;
+        submit(shared, id, seq, buf).await?;
         seq += 1;
     }
     let rows = scanner
@@ -884,8 +915,10 @@ async fn submit(shared: &Shared, id: StreamId, seq: u32, data: BytesMut) -> Resu
         .ok_or_else(|| Error::failed("the archive writer has stopped"))?;
     let level = shared.level;
     let key = shared.key.clone();
+    let buffers = Arc::clone(&shared.buffers);
     rayon::spawn(move || {
         let frame = encode_frame(id.0, seq, &data, level, key.as_ref()).map(|f| (f, permit));
+        buffers.put(data);
         let _ = tx.send(frame);
     });
     Ok(())
