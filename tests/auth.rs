@@ -14,6 +14,13 @@ async fn passwords_come_from_env_and_pgpass_and_never_leak() {
         .await
         .unwrap();
     admin.batch_execute("CREATE DATABASE authdb").await.unwrap();
+    connect(&cluster, "authdb")
+        .await
+        .batch_execute(
+            "CREATE TABLE t AS SELECT i, md5(i::text) AS v FROM generate_series(1, 20000) i",
+        )
+        .await
+        .unwrap();
     cluster
         .reconfigure(
             "",
@@ -43,8 +50,27 @@ async fn passwords_come_from_env_and_pgpass_and_never_leak() {
     let out = run(&with(&[("HOME", path_str(&dir.0).to_string())]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 
-    // PGPASSWORD, then POSTGRES_PASSWORD.
+    // PGPASSWORD, then POSTGRES_PASSWORD. The server offers no TLS, so under
+    // the default sslmode (prefer) the rows come through tokio-postgres; with
+    // sslmode=disable through the tap on the socket (see pg::tap): both whole.
+    let rows = || -> u64 {
+        let out = pgsnap(&["list", "--json", path_str(&file)]);
+        ok(&out);
+        let toc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        toc["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["rows"].as_u64().unwrap())
+            .sum()
+    };
     ok(&run(&with(&[("PGPASSWORD", "s3cr:t pw".into())])));
+    assert_eq!(rows(), 20000);
+    ok(&run(&with(&[
+        ("PGPASSWORD", "s3cr:t pw".into()),
+        ("PGSSLMODE", "disable".into()),
+    ])));
+    assert_eq!(rows(), 20000);
     ok(&run(&with(&[("POSTGRES_PASSWORD", "s3cr:t pw".into())])));
 
     // The password file, with an escaped ':' in the password.

@@ -31,3 +31,10 @@ fn copy_scanner_regressions() {
         .iter()
         .for_each(|d| crate::fuzzing::copy_scanner(d));
 }
+
+#[test]
+fn copy_tap_regressions() {
+    inputs("copy_tap")
+        .iter()
+        .for_each(|d| crate::fuzzing::copy_tap(d));
+}

@@ -27,6 +27,7 @@ use crate::archive::{self, ArchiveReader, ArchiveWriter};
 use crate::format::toc::{CompressionInfo, FrameRef, StreamId, StreamInfo, StreamPart, Toc};
 use crate::format::{encode_frame, DataKey, EncodedFrame, FormatError};
 use crate::pg::copyscan::CopyScanner;
+use crate::pg::tap::{ChunkPool, CopySink};
 use crate::pg::{session, CloseReason, ConnParams, PgError};
 use crate::schema::{self, quote, TableCopy};
 use crate::storage::{MultipartSink, ObjectLocation};
@@ -232,29 +233,9 @@ struct Shared {
     /// The data key frames are sealed with (encrypted archives).
     key: Option<DataKey>,
     chunk: usize,
-    /// Raw chunk buffers, handed back once compressed: reused rather than
-    /// freed, so each chunk is not a fresh allocation to fault in.
-    buffers: Arc<BufferPool>,
+    /// Raw chunk buffers, handed back once compressed.
+    buffers: Arc<ChunkPool>,
     progress: ProgressHandle,
-}
-
-/// Spare chunk buffers; at most as many as there are chunks in flight.
-#[derive(Default)]
-struct BufferPool(Mutex<Vec<BytesMut>>);
-
-impl BufferPool {
-    fn take(&self, capacity: usize) -> BytesMut {
-        self.0
-            .lock()
-            .expect("buffer pool lock")
-            .pop()
-            .unwrap_or_else(|| BytesMut::with_capacity(capacity))
-    }
-
-    fn put(&self, mut buf: BytesMut) {
-        buf.clear();
-        self.0.lock().expect("buffer pool lock").push(buf);
-    }
 }
 
 pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
@@ -284,12 +265,13 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
     }
     // Workers import the snapshot now, so the catalog can be read over all
     // connections at once.
+    let buffers = Arc::new(ChunkPool::default());
     let workers = futures_util::future::try_join_all(
-        (0..opts.jobs).map(|n| open_worker(&opts.conn, n, &snapshot)),
+        (0..opts.jobs).map(|n| open_worker(opts, n, &snapshot, &buffers)),
     )
     .await?;
     let mut clients: Vec<&Client> = vec![&leader];
-    clients.extend(workers.iter().map(|(c, _)| c));
+    clients.extend(workers.iter().map(|w| &w.client));
     // Reading the catalog can wait on locks too (deparsing an index or a
     // default opens its relation): the lock wait timeout covers it as well.
     set_lock_timeout(&clients, opts.lock_wait).await?;
@@ -439,7 +421,7 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         level: opts.level,
         key: key.clone(),
         chunk: opts.chunk_size,
-        buffers: Arc::default(),
+        buffers,
         progress: opts.progress.clone(),
     });
 
@@ -702,20 +684,37 @@ fn humanize(d: Duration) -> String {
     }
 }
 
+/// A worker's connection, with where its COPY data arrives.
+struct Worker {
+    client: Client,
+    closed: CloseReason,
+    sink: Arc<CopySink>,
+}
+
 /// Opens worker connection `n` and imports the leader's snapshot.
 async fn open_worker(
-    conn: &ConnParams,
+    opts: &BackupOptions,
     n: usize,
     snapshot: &str,
-) -> Result<(Client, CloseReason), Error> {
-    let (client, closed) = conn.connect_watched(&format!("pgsnap worker {n}")).await?;
+    buffers: &Arc<ChunkPool>,
+) -> Result<Worker, Error> {
+    // Two finished chunks may wait for the worker; then the socket waits.
+    let sink = CopySink::new(opts.chunk_size, 2, Arc::clone(buffers));
+    let (client, closed) = opts
+        .conn
+        .connect_tapped(&format!("pgsnap worker {n}"), &sink)
+        .await?;
     session::setup_reader(&client).await?;
     let begin = format!(
         "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {}",
         quote::literal(snapshot)
     );
     exec(&client, &begin, "import the snapshot").await?;
-    Ok((client, closed))
+    Ok(Worker {
+        client,
+        closed,
+        sink,
+    })
 }
 
 /// Re-reads every table's size now that it is locked. A table whose main fork
@@ -741,13 +740,13 @@ async fn refresh_sizes(client: &Client, tables: &mut [TableCopy]) -> Result<(), 
 }
 
 async fn run_workers(
-    workers: Vec<(Client, CloseReason)>,
+    workers: Vec<Worker>,
     shared: &Arc<Shared>,
 ) -> Result<Vec<StreamStats>, Error> {
     let mut set = JoinSet::new();
-    for (client, closed) in workers {
+    for w in workers {
         let shared = Arc::clone(shared);
-        set.spawn(async move { worker(client, closed, shared).await });
+        set.spawn(async move { worker(w, shared).await });
     }
     let mut all = Vec::new();
     while let Some(res) = set.join_next().await {
@@ -766,24 +765,20 @@ async fn run_workers(
     Ok(all)
 }
 
-async fn worker(
-    client: Client,
-    closed: CloseReason,
-    shared: Arc<Shared>,
-) -> Result<Vec<StreamStats>, Error> {
+async fn worker(w: Worker, shared: Arc<Shared>) -> Result<Vec<StreamStats>, Error> {
     let mut out = Vec::new();
     loop {
         let next = shared.queue.lock().expect("queue lock").pop_front();
         let Some(item) = next else { break };
         let name = quote::qualified(&item.table.schema, &item.table.table);
         let started = Instant::now();
-        let stats = copy_table(&client, &closed, item, &shared)
+        let stats = copy_table(&w, item, &shared)
             .await
             .map_err(|e| e.context(format!("backup of table {name} failed")))?;
         tracing::debug!(table = %name, rows = stats.rows, bytes = stats.raw_bytes, ms = started.elapsed().as_millis() as u64, "copied");
         out.push(stats);
     }
-    let _ = client.batch_execute("COMMIT").await;
+    let _ = w.client.batch_execute("COMMIT").await;
     Ok(out)
 }
 
@@ -819,14 +814,14 @@ pub fn column_list(columns: &[String]) -> String {
     format!(" ({})", cols.join(", "))
 }
 
-async fn copy_table(
-    client: &Client,
-    closed: &CloseReason,
-    item: WorkItem,
-    shared: &Shared,
-) -> Result<StreamStats, Error> {
+async fn copy_table(w: &Worker, item: WorkItem, shared: &Shared) -> Result<StreamStats, Error> {
     let WorkItem { id, table, part } = item;
-    let stream = match client.copy_out(&copy_out_sql(&table, part.as_ref())).await {
+    let closed = &w.closed;
+    let stream = match w
+        .client
+        .copy_out(&copy_out_sql(&table, part.as_ref()))
+        .await
+    {
         Ok(s) => s,
         Err(e) => {
             return Err(
@@ -839,11 +834,10 @@ async fn copy_table(
     shared.progress.table_started(&label);
     let mut scanner = CopyScanner::new(table.format);
     let mut crc = crc32fast::Hasher::new();
-    let mut buf = shared.buffers.take(shared.chunk);
     let mut seq = 0u32;
     let mut raw_bytes = 0u64;
-    // Everything per chunk rather than per CopyData message (one per row):
-    // the scan, the checksum and the progress run over whole chunks.
+    // Everything per chunk rather than per row: the scan, the checksum and
+    // the progress run over whole chunks.
     let mut scanned = |chunk: &[u8]| -> Result<(), Error> {
         let rows_before = scanner.rows();
         scanner
@@ -856,31 +850,54 @@ async fn copy_table(
             .advance(&label, chunk.len() as u64, scanner.rows() - rows_before);
         Ok(())
     };
-    while let Some(piece) = stream.next().await {
-        let piece = match piece {
-            Ok(p) => p,
-            Err(e) => {
-                return Err(
-                    PgError::query_text("COPY stream broke", &closed.describe(&e).await).into(),
-                )
-            }
-        };
-        let mut rest = &piece[..];
-        while !rest.is_empty() {
-            let take = rest.len().min(shared.chunk - buf.len());
-            buf.extend_from_slice(&rest[..take]);
-            rest = &rest[take..];
-            if buf.len() == shared.chunk {
-                scanned(&buf)?;
-                let full = std::mem::replace(&mut buf, shared.buffers.take(shared.chunk));
-                submit(shared, id, seq, full).await?;
+    // The rows arrive in the tap's chunks; through the stream only when the
+    // connection is not tapped (TLS offered but refused: see `pg::tap`).
+    let mut untapped = BytesMut::new();
+    loop {
+        tokio::select! {
+            biased;
+            chunk = w.sink.next_chunk() => {
+                scanned(&chunk)?;
+                submit(shared, id, seq, chunk).await?;
                 seq += 1;
             }
+            piece = stream.next() => match piece {
+                None => break,
+                Some(Ok(piece)) => {
+                    let mut rest = &piece[..];
+                    while !rest.is_empty() {
+                        if untapped.capacity() == 0 {
+                            untapped = shared.buffers.take(shared.chunk);
+                        }
+                        let take = rest.len().min(shared.chunk - untapped.len());
+                        untapped.extend_from_slice(&rest[..take]);
+                        rest = &rest[take..];
+                        if untapped.len() == shared.chunk {
+                            let full = std::mem::take(&mut untapped);
+                            scanned(&full)?;
+                            submit(shared, id, seq, full).await?;
+                            seq += 1;
+                        }
+                    }
+                }
+                Some(Err(e)) => {
+                    return Err(
+                        PgError::query_text("COPY stream broke", &closed.describe(&e).await)
+                            .into(),
+                    )
+                }
+            },
         }
     }
-    if !buf.is_empty() {
-        scanned(&buf)?;
-        submit(shared, id, seq, buf).await?;
+    // The tap finished the last chunk before tokio-postgres saw the COPY end.
+    while let Some(chunk) = w.sink.try_chunk() {
+        scanned(&chunk)?;
+        submit(shared, id, seq, chunk).await?;
+        seq += 1;
+    }
+    if !untapped.is_empty() {
+        scanned(&untapped)?;
+        submit(shared, id, seq, untapped).await?;
         seq += 1;
     }
     let rows = scanner

@@ -9,18 +9,21 @@
 //! kept out of every `Display`/`Debug` rendering.
 
 use std::fmt;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::tls::MakeTlsConnect;
 use tokio_postgres::{Client, Config, NoTls};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::conninfo::split_tls;
 use super::error::{describe, PgError};
 use super::pgpass;
+use super::tap::{CopySink, RawSocket, Tap, TapTls};
 use super::tls::TlsSettings;
 
 /// What the user typed on the command line.
@@ -282,6 +285,154 @@ impl ConnParams {
             }
         };
         Ok((client, reason))
+    }
+}
+
+impl ConnParams {
+    /// Like [`ConnParams::connect_watched`], with the COPY data this
+    /// connection reads taken off the socket into `sink` (see [`super::tap`]).
+    /// Hosts are tried in order as tokio-postgres tries them; on a TCP host
+    /// TLS is negotiated by tokio-postgres and tapped above the encryption.
+    pub async fn connect_tapped(
+        &self,
+        application_name: &str,
+        sink: &Arc<CopySink>,
+    ) -> Result<(Client, CloseReason), PgError> {
+        let mut config = self.config.clone();
+        config.application_name(application_name);
+        let hosts = config.get_hosts().to_vec();
+        let addrs = config.get_hostaddrs().to_vec();
+        let ports = config.get_ports().to_vec();
+        let mut last = None;
+        for i in 0..hosts.len().max(addrs.len()) {
+            let port = match ports.as_slice() {
+                [one] => *one,
+                many => many.get(i).copied().unwrap_or(5432),
+            };
+            let socket = match self
+                .open_socket(&config, hosts.get(i), addrs.get(i), port)
+                .await
+            {
+                Ok(s) => s,
+                Err(e) => {
+                    last = Some(e);
+                    continue;
+                }
+            };
+            let reason = CloseReason::default();
+            let tls = match (&socket, self.tls.client_config()?) {
+                (RawSocket::Tcp(_), Some(tls)) => Some(tls),
+                _ => None,
+            };
+            let fail = |e: tokio_postgres::Error| PgError::connect(&self.describe(), &e);
+            let connected = match tls {
+                None => {
+                    config.ssl_mode(SslMode::Disable);
+                    match config
+                        .connect_raw(Tap::new(socket, Some(Arc::clone(sink))), NoTls)
+                        .await
+                    {
+                        Ok((client, connection)) => {
+                            tokio::spawn(drive(connection, reason.clone()));
+                            Ok(client)
+                        }
+                        Err(e) => Err(fail(e)),
+                    }
+                }
+                Some(tls) => {
+                    config.ssl_mode(if self.tls.mode.required() {
+                        SslMode::Require
+                    } else {
+                        SslMode::Prefer
+                    });
+                    let name = match (hosts.get(i), addrs.get(i)) {
+                        (Some(Host::Tcp(h)), _) => h.clone(),
+                        (_, Some(ip)) => ip.to_string(),
+                        _ => String::new(),
+                    };
+                    let connector = MakeTlsConnect::<Tap<RawSocket>>::make_tls_connect(
+                        &mut MakeRustlsConnect::new(tls),
+                        &name,
+                    )
+                    .map_err(|e| {
+                        PgError::config(format!("invalid host name {name:?} for TLS: {e}"))
+                    })?;
+                    let tapped = TapTls {
+                        inner: connector,
+                        sink: Arc::clone(sink),
+                    };
+                    match config.connect_raw(Tap::new(socket, None), tapped).await {
+                        Ok((client, connection)) => {
+                            tokio::spawn(drive(connection, reason.clone()));
+                            Ok(client)
+                        }
+                        Err(e) => Err(fail(e)),
+                    }
+                }
+            };
+            match connected {
+                Ok(client) => return Ok((client, reason)),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| PgError::config("no host to connect to")))
+    }
+
+    async fn open_socket(
+        &self,
+        config: &Config,
+        host: Option<&Host>,
+        addr: Option<&IpAddr>,
+        port: u16,
+    ) -> Result<RawSocket, PgError> {
+        let timeout = config
+            .get_connect_timeout()
+            .copied()
+            .unwrap_or(Duration::from_secs(30));
+        let fail = |e: std::io::Error| PgError::connect_io(&self.describe(), &e);
+        let timed_out =
+            || std::io::Error::new(std::io::ErrorKind::TimedOut, "connection timed out");
+        if let (Some(Host::Unix(dir)), None) = (host, addr) {
+            let path = dir.join(format!(".s.PGSQL.{port}"));
+            let s = tokio::time::timeout(timeout, tokio::net::UnixStream::connect(path))
+                .await
+                .map_err(|_| fail(timed_out()))?
+                .map_err(fail)?;
+            return Ok(RawSocket::Unix(s));
+        }
+        let targets: Vec<SocketAddr> = match (addr, host) {
+            (Some(ip), _) => vec![SocketAddr::new(*ip, port)],
+            (None, Some(Host::Tcp(h))) => tokio::net::lookup_host((h.as_str(), port))
+                .await
+                .map_err(fail)?
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut last = timed_out();
+        for target in targets {
+            match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(target)).await {
+                Ok(Ok(s)) => {
+                    s.set_nodelay(true).map_err(fail)?;
+                    if config.get_keepalives() {
+                        let mut ka =
+                            socket2::TcpKeepalive::new().with_time(config.get_keepalives_idle());
+                        if let Some(i) = config.get_keepalives_interval() {
+                            ka = ka.with_interval(i);
+                        }
+                        if let Some(r) = config.get_keepalives_retries() {
+                            ka = ka.with_retries(r);
+                        }
+                        socket2::SockRef::from(&s)
+                            .set_tcp_keepalive(&ka)
+                            .map_err(fail)?;
+                    }
+                    return Ok(RawSocket::Tcp(s));
+                }
+                Ok(Err(e)) => last = e,
+                Err(_) => last = timed_out(),
+            }
+        }
+        Err(fail(last))
     }
 }
 

@@ -54,6 +54,11 @@ impl PgError {
         )
     }
 
+    /// The server could not be reached at all (no socket).
+    pub(crate) fn connect_io(what: &str, err: &std::io::Error) -> Self {
+        Self::new(Kind::Connect, format!("could not connect to {what}: {err}"))
+    }
+
     pub(crate) fn query(context: &str, err: &tokio_postgres::Error) -> Self {
         Self::query_text(context, &describe(err))
     }
