@@ -9,8 +9,9 @@
 # and R times each: pgsnap backup -j J, pg_dump -Fc, pg_dump -Fd -j J, pgsnap restore -j J,
 # pg_restore -j J (from -Fc), and the server's own COPY ... TO '/dev/null' (FORMAT binary)
 # of every table on J sessions (the limit a logical backup can reach). Prints the median
-# wall time, CPU time (user+sys of the client process), peak RSS, archive size, and the
-# pgsnap/pg_dump ratios. Needs a release build (cargo build --release), PostgreSQL server
+# wall time, CPU time (user+sys of the client process), peak RSS, archive size, the CPU
+# time of the whole host (server included: from /proc/stat, so run it on a quiet machine),
+# and the pgsnap/pg_dump ratios. Needs a release build (cargo build --release), PostgreSQL server
 # binaries and GNU time; run as root (the server runs as 'postgres') or as a normal user.
 # --zcurve also backs up at each listed zstd level (speed/size curve); --single-table also
 # times a backup of the mixed table alone at -j 1 and at -j J (intra-table parallelism).
@@ -63,13 +64,16 @@ dbsize=$(psql -At -c "SELECT pg_size_pretty(pg_database_size('bench'))")
 
 # name -> list of "wall cpu rss bytes"
 declare -A res
+busy_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; } # all CPUs, not idle/iowait
 measure() { # name, output-size-path or "", command...
   local name=$1 out=$2; shift 2
+  local before; before=$(busy_ticks)
   /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
+  local host; host=$(awk -v a="$before" -v b="$(busy_ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN{print (b-a)/hz}')
   read -r wall user sys rss < "$work/time"
   local bytes=0
   [ -n "$out" ] && bytes=$(du -sb "$out" | cut -f1)
-  res[$name]+="$wall $(awk -v a="$user" -v b="$sys" 'BEGIN{print a+b}') $rss $bytes;"
+  res[$name]+="$wall $(awk -v a="$user" -v b="$sys" 'BEGIN{print a+b}') $rss $bytes $host;"
 }
 server_copy() { # every table, largest first, on $jobs sessions
   local tables; tables=$(psql -At -c "SELECT format('%I.%I', schemaname, relname) FROM pg_stat_user_tables ORDER BY pg_relation_size(relid) DESC")
@@ -107,12 +111,12 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 col() { echo "${res[$1]}" | tr ';' '\n' | grep -v '^$' | awk -v c="$2" '{print $c}' | median; }
 echo
 echo "dataset: $dbsize (pgbench scale $scale + $rows mixed rows), PostgreSQL $("$bin/postgres" --version | awk '{print $3}'), $(nproc) cores, -j $jobs, zstd -Z $level, median of $runs runs"
-printf '%-30s %9s %9s %10s %12s\n' "" "wall s" "CPU s" "RSS MiB" "size MiB"
+printf '%-30s %9s %9s %10s %12s %11s\n' "" "wall s" "CPU s" "RSS MiB" "size MiB" "host CPU s"
 order=("server COPY to /dev/null -j$jobs" "pgsnap backup -j$jobs" "pg_dump -Fc" "pg_dump -Fd -j$jobs" "pgsnap restore -j$jobs" "pg_restore -j$jobs")
 for z in $zcurve; do order+=("pgsnap backup -j$jobs -Z $z"); done
 [ "$single" = 1 ] && order+=("mixed table alone -j1" "mixed table alone -j$jobs")
 for n in "${order[@]}"; do
-  printf '%-30s %9.2f %9.2f %10.1f %12.1f\n' "$n" "$(col "$n" 1)" "$(col "$n" 2)" "$(awk -v k="$(col "$n" 3)" 'BEGIN{print k/1024}')" "$(awk -v b="$(col "$n" 4)" 'BEGIN{print b/1048576}')"
+  printf '%-30s %9.2f %9.2f %10.1f %12.1f %11.2f\n' "$n" "$(col "$n" 1)" "$(col "$n" 2)" "$(awk -v k="$(col "$n" 3)" 'BEGIN{print k/1024}')" "$(awk -v b="$(col "$n" 4)" 'BEGIN{print b/1048576}')" "$(col "$n" 5)"
 done
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo
@@ -121,5 +125,7 @@ echo "backup wall   pgsnap / pg_dump -Fd -j$jobs:     $(ratio "$(col "pgsnap bac
 echo "backup wall   pgsnap / server COPY limit:  $(ratio "$(col "pgsnap backup -j$jobs" 1)" "$(col "server COPY to /dev/null -j$jobs" 1)")"
 echo "archive size  pgsnap / pg_dump -Fc:        $(ratio "$(col "pgsnap backup -j$jobs" 4)" "$(col "pg_dump -Fc" 4)")"
 echo "restore wall  pgsnap / pg_restore -j$jobs:     $(ratio "$(col "pgsnap restore -j$jobs" 1)" "$(col "pg_restore -j$jobs" 1)")"
+cores=$(nproc)
+echo "backup floor  host CPU / $cores cores:         $(awk -v c="$(col "pgsnap backup -j$jobs" 5)" -v n="$cores" 'BEGIN{printf "%.2f", c / n}') s (server and pgsnap together: no schedule beats it)"
 [ "$single" = 1 ] && echo "one table     -j1 / -j$jobs:                  $(ratio "$(col "mixed table alone -j1" 1)" "$(col "mixed table alone -j$jobs" 1)")"
 exit 0

@@ -178,6 +178,10 @@ pub struct Tap<S> {
     end: usize,
     msg: Msg,
     copying: bool,
+    /// A framing error found after bytes were already handed over in the
+    /// same read: reported by the next read, so that what came before it
+    /// arrives whatever the read sizes.
+    broken: Option<io::Error>,
 }
 
 impl<S> Tap<S> {
@@ -194,6 +198,7 @@ impl<S> Tap<S> {
             end: 0,
             msg: Msg::Boundary,
             copying: false,
+            broken: None,
         }
     }
 
@@ -278,9 +283,19 @@ impl<S: AsyncRead + Unpin> AsyncRead for Tap<S> {
         let Some(sink) = this.sink.clone() else {
             return Pin::new(&mut this.inner).poll_read(cx, out);
         };
+        if let Some(e) = this.broken.take() {
+            return Poll::Ready(Err(e));
+        }
         let before = out.filled().len();
         loop {
-            let go_on = this.process(&sink, cx, out)?;
+            let go_on = match this.process(&sink, cx, out) {
+                Ok(go_on) => go_on,
+                Err(e) if out.filled().len() > before => {
+                    this.broken = Some(e);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            };
             if out.filled().len() > before || out.remaining() == 0 {
                 return Poll::Ready(Ok(()));
             }
