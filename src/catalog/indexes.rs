@@ -11,7 +11,9 @@ pub struct Index {
     pub name: String,
     pub table: Oid,
     /// `pg_get_indexdef`: a complete `CREATE INDEX`, no final `;` (says `ON ONLY`
-    /// for a partitioned table).
+    /// for a partitioned table). Empty for an index that backs a constraint:
+    /// the constraint's definition creates it, and deparsing every primary
+    /// key's index was a third of a large schema's catalog time.
     pub definition: String,
     /// The primary key, unique or exclusion constraint it implements, else 0.
     pub constraint: Oid,
@@ -31,9 +33,8 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Index>, 
     const WHAT: &str = "indexes";
     let sql = format!(
         "SELECT i.indexrelid, n.nspname::text, ic.relname::text, i.indrelid, \
-          pg_catalog.pg_get_indexdef(i.indexrelid), \
-          COALESCE((SELECT co.oid FROM pg_catalog.pg_constraint co WHERE co.conindid = i.indexrelid \
-                    AND co.conrelid = i.indrelid AND co.contype IN ('p', 'u', 'x')), 0::pg_catalog.oid), \
+          CASE WHEN con.oid IS NULL THEN pg_catalog.pg_get_indexdef(i.indexrelid) ELSE '' END, \
+          COALESCE(con.oid, 0::pg_catalog.oid), \
           COALESCE((SELECT h.inhparent FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid), \
                    0::pg_catalog.oid), \
           i.indisclustered, i.indisreplident, \
@@ -43,6 +44,9 @@ pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Index>, 
          FROM pg_catalog.pg_index i \
          JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace \
+         LEFT JOIN LATERAL (SELECT co.oid FROM pg_catalog.pg_constraint co \
+                            WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid \
+                            AND co.contype IN ('p', 'u', 'x')) con ON true \
          WHERE {USER_NAMESPACE} \
          ORDER BY n.nspname, ic.relname"
     );

@@ -160,6 +160,39 @@ pub struct Catalog {
     pub depends: Vec<Depend>,
 }
 
+/// Connections lent one query at a time, in the order asked for: each query
+/// runs on whichever connection is free first, so all of them finish at
+/// about the same time whatever each query costs on this database.
+struct Lender<'a> {
+    clients: &'a [&'a tokio_postgres::Client],
+    free: std::sync::Mutex<Vec<usize>>,
+    permits: tokio::sync::Semaphore,
+}
+
+impl<'a> Lender<'a> {
+    fn new(clients: &'a [&'a tokio_postgres::Client]) -> Lender<'a> {
+        Lender {
+            clients,
+            free: std::sync::Mutex::new((0..clients.len()).rev().collect()),
+            permits: tokio::sync::Semaphore::new(clients.len()),
+        }
+    }
+
+    /// Runs `f` on a free connection, waiting for one.
+    async fn on<T>(&self, f: impl AsyncFnOnce(&'a tokio_postgres::Client) -> T) -> T {
+        let _permit = self.permits.acquire().await.expect("never closed");
+        let i = self
+            .free
+            .lock()
+            .expect("lender lock")
+            .pop()
+            .expect("a permit means a free connection");
+        let out = f(self.clients[i]).await;
+        self.free.lock().expect("lender lock").push(i);
+        out
+    }
+}
+
 /// Reads the catalog. Every client must be inside a transaction on the same
 /// snapshot (the leader's, or one that imported it) with an empty
 /// `search_path`; the queries are spread over them and run concurrently.
@@ -168,7 +201,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         !clients.is_empty(),
         "catalog::load needs at least one client"
     );
-    let c = |i: usize| clients[i % clients.len()];
+    let lend = Lender::new(clients);
     for client in clients {
         client
             .execute("SELECT pg_catalog.set_config('search_path', '', true)", &[])
@@ -176,7 +209,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
             .map_err(|e| CatalogError::query("session settings", e))?;
     }
     let version = query(
-        c(0),
+        clients[0],
         "server version",
         "SELECT pg_catalog.current_setting('server_version_num')::int4",
     )
@@ -185,33 +218,71 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         Some(row) => get(row, "server version", 0)?,
         None => 0,
     };
-    // The heaviest queries (relations with columns, pg_depend, indexes,
-    // constraints) go to different connections first.
+    // Heaviest first (at 10,000 tables: columns, pg_depend, constraints,
+    // indexes); the rest fill in as connections come free.
+    let (heavy, light) = tokio::try_join!(
+        async {
+            tokio::try_join!(
+                lend.on(async |c| relations::load_columns(c, server_version_num).await),
+                lend.on(async |c| depends::load(c).await),
+                lend.on(async |c| constraints::load(c).await),
+                lend.on(async |c| indexes::load(c).await),
+                lend.on(async |c| relations::load(c).await),
+                lend.on(async |c| types::load_all(c).await),
+                lend.on(async |c| namespaces::load(c).await),
+                lend.on(async |c| types::load_user(c).await),
+                lend.on(async |c| sequences::load(c).await),
+                lend.on(async |c| functions::load(c).await),
+                lend.on(async |c| triggers::load(c, server_version_num).await),
+                lend.on(async |c| comments::load(c).await),
+            )
+        },
+        async {
+            tokio::try_join!(
+                lend.on(async |c| extensions::load(c).await),
+                lend.on(async |c| extensions::load_members(c).await),
+                lend.on(async |c| collations::load(c).await),
+                lend.on(async |c| rules::load(c).await),
+                lend.on(async |c| policies::load(c).await),
+                lend.on(async |c| event_triggers::load(c).await),
+                lend.on(async |c| statistics::load(c).await),
+                lend.on(async |c| acls::load(c).await),
+                lend.on(async |c| acls::load_defaults(c).await),
+                lend.on(async |c| unsupported::load(c).await),
+                lend.on(async |c| aggregates::load(c).await),
+                lend.on(async |c| database::load(c).await),
+                lend.on(async |c| publications::load(c, server_version_num).await),
+                lend.on(async |c| large_objects::load(c).await),
+                lend.on(async |c| base_types::load(c).await),
+                lend.on(async |c| casts::load(c).await),
+                lend.on(async |c| access_methods::load(c).await),
+                lend.on(async |c| operators::load(c).await),
+                lend.on(async |c| base_types::load_shells(c).await),
+                lend.on(async |c| text_search::load(c).await),
+                lend.on(async |c| opclasses::load(c).await),
+                lend.on(async |c| foreign::load(c).await),
+                lend.on(async |c| transforms::load(c).await),
+                lend.on(async |c| languages::load(c).await),
+                lend.on(async |c| subscriptions::load(c).await),
+                lend.on(async |c| comments::load_labels(c).await),
+            )
+        },
+    )?;
     let (
-        relations,
+        columns,
         depends,
-        indexes,
         constraints,
-        sequences,
-        namespaces,
+        indexes,
+        mut relations,
         types,
+        namespaces,
         user_types,
+        sequences,
         functions,
         triggers,
         comments,
-    ) = tokio::try_join!(
-        relations::load(c(0), c(5), server_version_num),
-        depends::load(c(1)),
-        indexes::load(c(2)),
-        constraints::load(c(3)),
-        sequences::load(c(4)),
-        namespaces::load(c(5)),
-        types::load_all(c(4)),
-        types::load_user(c(5)),
-        functions::load(c(3)),
-        triggers::load(c(2), server_version_num),
-        comments::load(c(1)),
-    )?;
+    ) = heavy;
+    relations::attach_columns(&mut relations, columns, server_version_num);
     let (
         extensions,
         extension_members,
@@ -239,34 +310,7 @@ pub async fn load(clients: &[&tokio_postgres::Client]) -> Result<Catalog, Catalo
         languages,
         subscriptions,
         security_labels,
-    ) = tokio::try_join!(
-        extensions::load(c(0)),
-        extensions::load_members(c(1)),
-        collations::load(c(2)),
-        rules::load(c(3)),
-        policies::load(c(4)),
-        event_triggers::load(c(5)),
-        statistics::load(c(0)),
-        acls::load(c(1)),
-        acls::load_defaults(c(2)),
-        unsupported::load(c(3)),
-        aggregates::load(c(4)),
-        database::load(c(5)),
-        publications::load(c(0), server_version_num),
-        large_objects::load(c(1)),
-        base_types::load(c(2)),
-        casts::load(c(3)),
-        access_methods::load(c(4)),
-        operators::load(c(5)),
-        base_types::load_shells(c(0)),
-        text_search::load(c(1)),
-        opclasses::load(c(2)),
-        foreign::load(c(3)),
-        transforms::load(c(4)),
-        languages::load(c(5)),
-        subscriptions::load(c(0)),
-        comments::load_labels(c(1)),
-    )?;
+    ) = light;
     Ok(Catalog {
         subscriptions,
         roles: Vec::new(),

@@ -106,11 +106,8 @@ pub(super) fn fdw_options(col: &str) -> String {
 
 /// Relations with their columns; the two queries run concurrently on `client`
 /// and `columns_client` (which may be the same connection).
-pub(super) async fn load(
-    client: &tokio_postgres::Client,
-    columns_client: &tokio_postgres::Client,
-    server_version_num: i32,
-) -> Result<Vec<Relation>, CatalogError> {
+/// The relations, without their columns (see [`load_columns`] and [`attach_columns`]).
+pub(super) async fn load(client: &tokio_postgres::Client) -> Result<Vec<Relation>, CatalogError> {
     const WHAT: &str = "tables and views";
     let sql = format!(
         "SELECT c.oid, n.nspname::text, c.relname::text, pg_catalog.pg_get_userbyid(c.relowner)::text, \
@@ -138,10 +135,7 @@ pub(super) async fn load(
         not_extension_member("pg_class", "c.oid"),
         ft_opts = fdw_options("ft.ftoptions"),
     );
-    let (rows, columns) = tokio::try_join!(
-        query(client, WHAT, &sql),
-        load_columns(columns_client, server_version_num)
-    )?;
+    let rows = query(client, WHAT, &sql).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let kind: String = get(r, WHAT, 4)?;
@@ -174,18 +168,25 @@ pub(super) async fn load(
             tablespace: get(r, WHAT, 18)?,
         });
     }
-    // Both lists are in relation oid order: attach columns in one pass.
+    Ok(out)
+}
+
+/// Gives each relation its columns (both lists in relation oid order).
+pub(super) fn attach_columns(
+    rels: &mut [Relation],
+    columns: Vec<(Oid, Column)>,
+    server_version_num: i32,
+) {
     let mut columns = columns.into_iter().peekable();
-    for rel in &mut out {
+    for rel in rels.iter_mut() {
         while columns.next_if(|(oid, _)| *oid < rel.oid).is_some() {}
         while let Some((_, col)) = columns.next_if(|(oid, _)| *oid == rel.oid) {
             rel.columns.push(col);
         }
     }
     if server_version_num < 180_000 {
-        inherited_not_nulls(&mut out);
+        inherited_not_nulls(rels);
     }
-    Ok(out)
 }
 
 /// Before 18 there is no record of whether a NOT NULL is a table's own: as
@@ -207,7 +208,7 @@ fn inherited_not_nulls(rels: &mut [Relation]) {
     }
 }
 
-async fn load_columns(
+pub(super) async fn load_columns(
     client: &tokio_postgres::Client,
     server_version_num: i32,
 ) -> Result<Vec<(Oid, Column)>, CatalogError> {
