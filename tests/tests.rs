@@ -8,6 +8,7 @@ mod cli;
 mod damage;
 mod encryption;
 mod faults;
+mod hosts;
 mod notify;
 mod ops;
 mod quoting;

@@ -271,11 +271,7 @@ impl ConnParams {
                 client
             }
             Some(tls) => {
-                config.ssl_mode(if self.tls.mode.required() {
-                    SslMode::Require
-                } else {
-                    SslMode::Prefer
-                });
+                config.ssl_mode(self.tls_mode());
                 let (client, connection) = config
                     .connect(MakeRustlsConnect::new(tls))
                     .await
@@ -291,19 +287,25 @@ impl ConnParams {
 impl ConnParams {
     /// Like [`ConnParams::connect_watched`], with the COPY data this
     /// connection reads taken off the socket into `sink` (see [`super::tap`]).
-    /// Hosts are tried in order as tokio-postgres tries them; on a TCP host
-    /// TLS is negotiated by tokio-postgres and tapped above the encryption.
+    /// Hosts are tried in order as tokio-postgres tries them, and a host is
+    /// taken once `ready` accepts its session: a backup worker's check is
+    /// that the server has the leader's snapshot, which also finds the
+    /// leader's server among several (`target_session_attrs`, load balancing).
+    /// On a TCP host TLS is negotiated by tokio-postgres and tapped above the
+    /// encryption.
     pub async fn connect_tapped(
         &self,
         application_name: &str,
         sink: &Arc<CopySink>,
+        ready: impl AsyncFn(&Client) -> Result<(), PgError>,
     ) -> Result<(Client, CloseReason), PgError> {
         let mut config = self.config.clone();
         config.application_name(application_name);
         let hosts = config.get_hosts().to_vec();
         let addrs = config.get_hostaddrs().to_vec();
         let ports = config.get_ports().to_vec();
-        let mut last = None;
+        // What the server said outranks not reaching one.
+        let (mut refused, mut unreachable) = (None, None);
         for i in 0..hosts.len().max(addrs.len()) {
             let port = match ports.as_slice() {
                 [one] => *one,
@@ -315,7 +317,7 @@ impl ConnParams {
             {
                 Ok(s) => s,
                 Err(e) => {
-                    last = Some(e);
+                    unreachable = Some(e);
                     continue;
                 }
             };
@@ -324,27 +326,19 @@ impl ConnParams {
                 (RawSocket::Tcp(_), Some(tls)) => Some(tls),
                 _ => None,
             };
-            let fail = |e: tokio_postgres::Error| PgError::connect(&self.describe(), &e);
             let connected = match tls {
                 None => {
                     config.ssl_mode(SslMode::Disable);
-                    match config
+                    config
                         .connect_raw(Tap::new(socket, Some(Arc::clone(sink))), NoTls)
                         .await
-                    {
-                        Ok((client, connection)) => {
+                        .map(|(client, connection)| {
                             tokio::spawn(drive(connection, reason.clone()));
-                            Ok(client)
-                        }
-                        Err(e) => Err(fail(e)),
-                    }
+                            client
+                        })
                 }
                 Some(tls) => {
-                    config.ssl_mode(if self.tls.mode.required() {
-                        SslMode::Require
-                    } else {
-                        SslMode::Prefer
-                    });
+                    config.ssl_mode(self.tls_mode());
                     let name = match (hosts.get(i), addrs.get(i)) {
                         (Some(Host::Tcp(h)), _) => h.clone(),
                         (_, Some(ip)) => ip.to_string(),
@@ -361,21 +355,35 @@ impl ConnParams {
                         inner: connector,
                         sink: Arc::clone(sink),
                     };
-                    match config.connect_raw(Tap::new(socket, None), tapped).await {
-                        Ok((client, connection)) => {
+                    config
+                        .connect_raw(Tap::new(socket, None), tapped)
+                        .await
+                        .map(|(client, connection)| {
                             tokio::spawn(drive(connection, reason.clone()));
-                            Ok(client)
-                        }
-                        Err(e) => Err(fail(e)),
-                    }
+                            client
+                        })
                 }
             };
             match connected {
-                Ok(client) => return Ok((client, reason)),
-                Err(e) => last = Some(e),
+                Ok(client) => match ready(&client).await {
+                    Ok(()) => return Ok((client, reason)),
+                    Err(e) => refused = Some(e),
+                },
+                Err(e) => refused = Some(PgError::connect(&self.describe(), &e)),
             }
         }
-        Err(last.unwrap_or_else(|| PgError::config("no host to connect to")))
+        Err(refused
+            .or(unreachable)
+            .unwrap_or_else(|| PgError::config("no host to connect to")))
+    }
+
+    /// The sslmode tokio-postgres is given when TLS is configured at all.
+    fn tls_mode(&self) -> SslMode {
+        if self.tls.mode.required() {
+            SslMode::Require
+        } else {
+            SslMode::Prefer
+        }
     }
 
     async fn open_socket(
