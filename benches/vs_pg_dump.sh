@@ -11,17 +11,22 @@
 # of every table on J sessions (the limit a logical backup can reach). Prints the median
 # wall time, CPU time (user+sys of the client process), peak RSS, archive size, the CPU
 # time of the whole host (server included: from /proc/stat, so run it on a quiet machine),
-# and the pgsnap/pg_dump ratios. Needs a release build (cargo build --release), PostgreSQL server
+# and the pgsnap/pg_dump ratios. Each run starts after a CHECKPOINT and a sync, so that no
+# run pays for the writes of the one before. Needs a release build (cargo build --release), PostgreSQL server
 # binaries and GNU time; run as root (the server runs as 'postgres') or as a normal user.
 # --zcurve also backs up at each listed zstd level (speed/size curve); --single-table also
 # times a backup of the mixed table alone at -j 1 and at -j J (intra-table parallelism).
+# --catalog N also builds a database of N empty tables (id int PRIMARY KEY, v text
+# CHECK (v <> ''), n numeric DEFAULT 0) and times pgsnap backup -j J of it against
+# pg_dump --schema-only (catalog scale).
 set -euo pipefail
-scale=30 rows=2000000 jobs=2 runs=3 level=1 zcurve="" single=0
+scale=30 rows=2000000 jobs=2 runs=3 level=1 zcurve="" single=0 catalog=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) scale=$2; shift 2 ;; --rows) rows=$2; shift 2 ;; --jobs) jobs=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;; --level) level=$2; shift 2 ;;
     --zcurve) zcurve=$2; shift 2 ;; --single-table) single=1; shift ;;
+    --catalog) catalog=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -39,7 +44,8 @@ cleanup() { as_pg "$bin/pg_ctl" -D "$work/data" -m immediate -w stop >/dev/null 
 trap cleanup EXIT
 as_pg "$bin/initdb" -D "$work/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
 as_pg "$bin/pg_ctl" -D "$work/data" -l "$work/log" -w -o "-p $port -k $work -c listen_addresses='' \
-  -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=30min" start >/dev/null
+  -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=30min \
+  -c max_locks_per_transaction=$(( catalog / 10 + 64 ))" start >/dev/null
 conn() { echo "host=$work port=$port user=postgres dbname=$1"; }
 psql() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -d "$(conn "${DB:-bench}")" "$@"; }
 
@@ -61,12 +67,25 @@ CREATE INDEX mixed_ref ON mixed (ref);
 VACUUM ANALYZE;
 SQL
 dbsize=$(psql -At -c "SELECT pg_size_pretty(pg_database_size('bench'))")
+if [ "$catalog" -gt 0 ]; then
+  echo "building the catalog database: $catalog tables ..." >&2
+  DB=postgres psql -c "CREATE DATABASE many"
+  DB=many psql <<SQL
+DO \$do\$ BEGIN
+  FOR i IN 1..$catalog LOOP
+    EXECUTE format(\$f\$CREATE TABLE t%s (id int PRIMARY KEY, v text CHECK (v <> ''), n numeric DEFAULT 0)\$f\$, i);
+  END LOOP;
+END \$do\$;
+SQL
+fi
 
 # name -> list of "wall cpu rss bytes"
 declare -A res
 busy_ticks() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; } # all CPUs, not idle/iowait
 measure() { # name, output-size-path or "", command...
   local name=$1 out=$2; shift 2
+  # No run pays for the writes of the one before it: dirty buffers and pages out first.
+  DB=postgres psql -c CHECKPOINT; sync
   local before; before=$(busy_ticks)
   /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || { cat "$work/err" >&2; exit 1; }
   local host; host=$(awk -v a="$before" -v b="$(busy_ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN{print (b-a)/hz}')
@@ -97,6 +116,11 @@ for r in $(seq "$runs"); do
     rm -f "$work/z.pgsnap"
     measure "pgsnap backup -j$jobs -Z $z" "$work/z.pgsnap" "$pgsnap" -q backup -d "$(conn bench)" -f "$work/z.pgsnap" -j "$jobs" -Z "$z"
   done
+  if [ "$catalog" -gt 0 ]; then
+    rm -f "$work/m.pgsnap" "$work/m.sql"
+    measure "$catalog tables: pgsnap -j$jobs" "$work/m.pgsnap" "$pgsnap" -q backup -d "$(conn many)" -f "$work/m.pgsnap" -j "$jobs"
+    measure "$catalog tables: pg_dump -s" "$work/m.sql" "$bin/pg_dump" -d "$(conn many)" --schema-only -f "$work/m.sql"
+  fi
   if [ "$single" = 1 ]; then
     DB=postgres psql -c "DROP DATABASE IF EXISTS single" -c "CREATE DATABASE single TEMPLATE bench"
     DB=single psql -c "DROP TABLE pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers"
@@ -115,6 +139,7 @@ printf '%-30s %9s %9s %10s %12s %11s\n' "" "wall s" "CPU s" "RSS MiB" "size MiB"
 order=("server COPY to /dev/null -j$jobs" "pgsnap backup -j$jobs" "pg_dump -Fc" "pg_dump -Fd -j$jobs" "pgsnap restore -j$jobs" "pg_restore -j$jobs")
 for z in $zcurve; do order+=("pgsnap backup -j$jobs -Z $z"); done
 [ "$single" = 1 ] && order+=("mixed table alone -j1" "mixed table alone -j$jobs")
+[ "$catalog" -gt 0 ] && order+=("$catalog tables: pgsnap -j$jobs" "$catalog tables: pg_dump -s")
 for n in "${order[@]}"; do
   printf '%-30s %9.2f %9.2f %10.1f %12.1f %11.2f\n' "$n" "$(col "$n" 1)" "$(col "$n" 2)" "$(awk -v k="$(col "$n" 3)" 'BEGIN{print k/1024}')" "$(awk -v b="$(col "$n" 4)" 'BEGIN{print b/1048576}')" "$(col "$n" 5)"
 done
@@ -128,4 +153,5 @@ echo "restore wall  pgsnap / pg_restore -j$jobs:     $(ratio "$(col "pgsnap rest
 cores=$(nproc)
 echo "backup floor  host CPU / $cores cores:         $(awk -v c="$(col "pgsnap backup -j$jobs" 5)" -v n="$cores" 'BEGIN{printf "%.2f", c / n}') s (server and pgsnap together: no schedule beats it)"
 [ "$single" = 1 ] && echo "one table     -j1 / -j$jobs:                  $(ratio "$(col "mixed table alone -j1" 1)" "$(col "mixed table alone -j$jobs" 1)")"
+[ "$catalog" -gt 0 ] && echo "catalog       pgsnap / pg_dump -s:         $(ratio "$(col "$catalog tables: pgsnap -j$jobs" 1)" "$(col "$catalog tables: pg_dump -s" 1)")"
 exit 0
