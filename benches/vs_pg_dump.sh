@@ -42,9 +42,11 @@ as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cleanup() { as_pg "$bin/pg_ctl" -D "$work/data" -m immediate -w stop >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
+# autovacuum off: otherwise it vacuums and analyzes each restored copy while the next
+# runs are timed.
 as_pg "$bin/initdb" -D "$work/data" -U postgres -A trust -E UTF8 --locale=C --no-sync >/dev/null
 as_pg "$bin/pg_ctl" -D "$work/data" -l "$work/log" -w -o "-p $port -k $work -c listen_addresses='' \
-  -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=30min \
+  -c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=30min -c autovacuum=off \
   -c max_locks_per_transaction=$(( catalog / 10 + 64 ))" start >/dev/null
 conn() { echo "host=$work port=$port user=postgres dbname=$1"; }
 psql() { "$bin/psql" -X -q -v ON_ERROR_STOP=1 -d "$(conn "${DB:-bench}")" "$@"; }
