@@ -1,6 +1,7 @@
 //! Codec throughput on realistic COPY data, no database needed: frame
 //! encode/decode at zstd levels 1, 3 and 6, the CRC-32 every frame and stream
-//! carries, and the COPY scanner.
+//! carries, the COPY scanner, and the tap that takes COPY data off a worker's
+//! socket (one message per row).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use pgsnap::format::toc::CopyFormat;
@@ -84,5 +85,35 @@ fn scanner(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, frames, checksum, scanner);
+/// The same data as the server sends it: one `CopyData` message per
+/// 64-byte row, between the COPY's start and end messages.
+fn copy_messages() -> Vec<u8> {
+    let msg = |tag: u8, body: &[u8]| {
+        let mut m = vec![tag];
+        m.extend_from_slice(&(body.len() as u32 + 4).to_be_bytes());
+        m.extend_from_slice(body);
+        m
+    };
+    let mut v = msg(b'H', &[1, 0, 0]);
+    for row in copy_data().chunks(64) {
+        v.extend_from_slice(&msg(b'd', row));
+    }
+    v.extend_from_slice(&msg(b'c', b""));
+    v.extend_from_slice(&msg(b'C', b"COPY 1\0"));
+    v.extend_from_slice(&msg(b'Z', b"I"));
+    v
+}
+
+fn tap(c: &mut Criterion) {
+    let wire = copy_messages();
+    let mut g = c.benchmark_group("tap");
+    g.throughput(Throughput::Bytes(wire.len() as u64));
+    // Includes copying the input in and the chunks out (the driver's own work).
+    g.bench_function("copy_data", |b| {
+        b.iter(|| pgsnap::fuzzing::through_tap(&wire, 256 << 10, 64 << 10, DEFAULT_CHUNK))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, frames, checksum, scanner, tap);
 criterion_main!(benches);

@@ -126,9 +126,10 @@ pub fn through_tap(data: &[u8], step: usize, out: usize, chunk: usize) -> (Vec<u
             Poll::Pending => panic!("the tap waited on a source that never waits"),
         }
     };
-    let diverted: Vec<u8> = std::iter::from_fn(|| sink.try_chunk())
-        .flat_map(|c| c.to_vec())
-        .collect();
+    let mut diverted = Vec::new();
+    while let Some(chunk) = sink.try_chunk() {
+        diverted.extend_from_slice(&chunk);
+    }
     (passed, diverted, failed)
 }
 

@@ -735,8 +735,9 @@ async fn open_worker(
     snapshot: &str,
     buffers: &Arc<ChunkPool>,
 ) -> Result<Worker, Error> {
-    // Two finished chunks may wait for the worker; then the socket waits.
-    let sink = CopySink::new(opts.chunk_size, 2, Arc::clone(buffers));
+    // One finished chunk may wait for the worker while the next fills; then
+    // the socket waits.
+    let sink = CopySink::new(opts.chunk_size, 1, Arc::clone(buffers));
     let begin = format!(
         "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {}",
         quote::literal(snapshot)

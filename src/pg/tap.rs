@@ -113,38 +113,43 @@ impl CopySink {
         self.lock().ready.pop_front()
     }
 
-    /// Whether the reader may go on; if not, it is woken when it may.
-    fn has_room(&self, cx: &mut Context<'_>) -> bool {
-        let mut st = self.lock();
-        if st.ready.len() < self.depth {
-            return true;
+    /// Takes bytes up to the end of the chunk being filled; returns how many,
+    /// or `None` when a finished chunk has no room to wait in (the reader is
+    /// woken once it has).
+    fn push(&self, st: &mut SinkState, cx: &mut Context<'_>, bytes: &[u8]) -> Option<usize> {
+        if st.filling.len() == self.chunk && !self.finish_chunk(st, cx) {
+            return None;
         }
-        st.producer = Some(cx.waker().clone());
-        false
-    }
-
-    /// Takes bytes up to the end of the chunk being filled; returns how many.
-    fn push(&self, bytes: &[u8]) -> usize {
-        let mut st = self.lock();
         if st.filling.capacity() == 0 {
             st.filling = self.pool.take(self.chunk);
         }
         let take = bytes.len().min(self.chunk - st.filling.len());
         st.filling.extend_from_slice(&bytes[..take]);
         if st.filling.len() == self.chunk {
-            let full = std::mem::take(&mut st.filling);
-            st.ready.push_back(full);
-            if let Some(w) = st.consumer.take() {
-                w.wake();
-            }
+            // Handed on now if there is room, else before the next byte.
+            self.finish_chunk(st, &mut Context::from_waker(std::task::Waker::noop()));
         }
-        take
+        Some(take)
+    }
+
+    /// Moves the full chunk to the waiting ones if there is room; if not,
+    /// registers `cx` to be woken when there is.
+    fn finish_chunk(&self, st: &mut SinkState, cx: &mut Context<'_>) -> bool {
+        if st.ready.len() >= self.depth {
+            st.producer = Some(cx.waker().clone());
+            return false;
+        }
+        let full = std::mem::take(&mut st.filling);
+        st.ready.push_back(full);
+        if let Some(w) = st.consumer.take() {
+            w.wake();
+        }
+        true
     }
 
     /// The COPY ended: its last, partial chunk is finished (`keep`), or,
     /// when it failed, dropped.
-    fn end_of_copy(&self, keep: bool) {
-        let mut st = self.lock();
+    fn end_of_copy(&self, st: &mut SinkState, keep: bool) {
         let rest = std::mem::take(&mut st.filling);
         if keep && !rest.is_empty() {
             st.ready.push_back(rest);
@@ -211,6 +216,8 @@ impl<S> Tap<S> {
         cx: &mut Context<'_>,
         out: &mut ReadBuf<'_>,
     ) -> io::Result<bool> {
+        // One lock for the whole buffer, not one per row.
+        let mut st = sink.lock();
         while self.start < self.end && out.remaining() > 0 {
             let avail = &self.input[self.start..self.end];
             match self.msg {
@@ -234,11 +241,11 @@ impl<S> Tap<S> {
                     match tag {
                         b'H' => self.copying = true,
                         b'c' if self.copying => {
-                            sink.end_of_copy(true);
+                            sink.end_of_copy(&mut st, true);
                             self.copying = false;
                         }
                         b'E' if self.copying => {
-                            sink.end_of_copy(false);
+                            sink.end_of_copy(&mut st, false);
                             self.copying = false;
                         }
                         _ => {}
@@ -256,10 +263,9 @@ impl<S> Tap<S> {
                     };
                 }
                 Msg::Divert(n) => {
-                    if !sink.has_room(cx) {
+                    let Some(k) = sink.push(&mut st, cx, &avail[..n.min(avail.len())]) else {
                         return Ok(false);
-                    }
-                    let k = sink.push(&avail[..n.min(avail.len())]);
+                    };
                     self.start += k;
                     self.msg = if k == n {
                         Msg::Boundary
