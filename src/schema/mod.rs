@@ -216,6 +216,9 @@ fn finish(
         let mut deps: Vec<DumpId> = node.deps.iter().map(|&d| ids[d]).collect();
         deps.sort_unstable();
         deps.dedup();
+        // The SQL moves out of the graph (each node is visited once): one
+        // copy of every definition at a time, not two.
+        let node = &mut g.nodes[n];
         entries.push(SchemaEntry {
             id: ids[n],
             section: node.section,
@@ -223,10 +226,10 @@ fn finish(
             schema: node.schema.clone(),
             name: node.name.clone(),
             owner: node.owner.clone(),
-            definition: node.definition.clone(),
-            drop: node.drop.clone(),
+            definition: std::mem::take(&mut node.definition),
+            drop: std::mem::take(&mut node.drop),
             deps,
-            owner_sql: node.owner_sql.clone(),
+            owner_sql: std::mem::take(&mut node.owner_sql),
             belongs_to: node.belongs_to.map(|b| ids[b]),
         });
     }
