@@ -236,7 +236,6 @@ struct Shared {
     level: i32,
     /// The data key frames are sealed with (encrypted archives).
     key: Option<DataKey>,
-    chunk: usize,
     /// Raw chunk buffers, handed back once compressed.
     buffers: Arc<ChunkPool>,
     progress: ProgressHandle,
@@ -458,7 +457,6 @@ pub async fn backup(opts: &BackupOptions) -> Result<BackupReport, Error> {
         writer_failed,
         level: opts.level,
         key: key.clone(),
-        chunk: opts.chunk_size,
         buffers,
         progress: opts.progress.clone(),
     });
@@ -910,8 +908,8 @@ async fn copy_table(w: &Worker, item: WorkItem, shared: &Shared) -> Result<Strea
         Ok(())
     };
     // The rows arrive in the tap's chunks; through the stream only when the
-    // connection is not tapped (TLS offered but refused: see `pg::tap`).
-    let mut untapped = BytesMut::new();
+    // connection is not tapped (TLS offered but refused: see `pg::tap`), and
+    // then go through the same sink.
     loop {
         tokio::select! {
             biased;
@@ -922,23 +920,7 @@ async fn copy_table(w: &Worker, item: WorkItem, shared: &Shared) -> Result<Strea
             }
             piece = stream.next() => match piece {
                 None => break,
-                Some(Ok(piece)) => {
-                    let mut rest = &piece[..];
-                    while !rest.is_empty() {
-                        if untapped.capacity() == 0 {
-                            untapped = shared.buffers.take(shared.chunk);
-                        }
-                        let take = rest.len().min(shared.chunk - untapped.len());
-                        untapped.extend_from_slice(&rest[..take]);
-                        rest = &rest[take..];
-                        if untapped.len() == shared.chunk {
-                            let full = std::mem::take(&mut untapped);
-                            scanned(&full)?;
-                            submit(shared, id, seq, full).await?;
-                            seq += 1;
-                        }
-                    }
-                }
+                Some(Ok(piece)) => w.sink.feed(&piece),
                 Some(Err(e)) => {
                     return Err(
                         PgError::query_text("COPY stream broke", &closed.describe(&e).await)
@@ -948,15 +930,11 @@ async fn copy_table(w: &Worker, item: WorkItem, shared: &Shared) -> Result<Strea
             },
         }
     }
-    // The tap finished the last chunk before tokio-postgres saw the COPY end.
+    // The last chunk is finished before tokio-postgres sees the COPY end.
+    w.sink.flush();
     while let Some(chunk) = w.sink.try_chunk() {
         scanned(&chunk)?;
         submit(shared, id, seq, chunk).await?;
-        seq += 1;
-    }
-    if !untapped.is_empty() {
-        scanned(&untapped)?;
-        submit(shared, id, seq, untapped).await?;
         seq += 1;
     }
     let rows = scanner

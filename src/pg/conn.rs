@@ -266,18 +266,16 @@ impl ConnParams {
         let client = match tls {
             None => {
                 config.ssl_mode(SslMode::Disable);
-                let (client, connection) = config.connect(NoTls).await.map_err(fail)?;
-                tokio::spawn(drive(connection, reason.clone()));
-                client
+                reason.watch(config.connect(NoTls).await.map_err(fail)?)
             }
             Some(tls) => {
                 config.ssl_mode(self.tls_mode());
-                let (client, connection) = config
-                    .connect(MakeRustlsConnect::new(tls))
-                    .await
-                    .map_err(fail)?;
-                tokio::spawn(drive(connection, reason.clone()));
-                client
+                reason.watch(
+                    config
+                        .connect(MakeRustlsConnect::new(tls))
+                        .await
+                        .map_err(fail)?,
+                )
             }
         };
         Ok((client, reason))
@@ -332,10 +330,7 @@ impl ConnParams {
                     config
                         .connect_raw(Tap::new(socket, Some(Arc::clone(sink))), NoTls)
                         .await
-                        .map(|(client, connection)| {
-                            tokio::spawn(drive(connection, reason.clone()));
-                            client
-                        })
+                        .map(|pair| reason.watch(pair))
                 }
                 Some(tls) => {
                     config.ssl_mode(self.tls_mode());
@@ -358,10 +353,7 @@ impl ConnParams {
                     config
                         .connect_raw(Tap::new(socket, None), tapped)
                         .await
-                        .map(|(client, connection)| {
-                            tokio::spawn(drive(connection, reason.clone()));
-                            client
-                        })
+                        .map(|pair| reason.watch(pair))
                 }
             };
             match connected {
@@ -449,6 +441,16 @@ impl ConnParams {
 pub struct CloseReason(Arc<Mutex<Option<String>>>);
 
 impl CloseReason {
+    /// Spawns the connection's driver, which records here why it stopped;
+    /// returns the client.
+    fn watch<F>(&self, (client, connection): (Client, F)) -> Client
+    where
+        F: std::future::Future<Output = Result<(), tokio_postgres::Error>> + Send + 'static,
+    {
+        tokio::spawn(drive(connection, self.clone()));
+        client
+    }
+
     /// Describes `err`; when it only says the connection closed, waits briefly
     /// for the driver to record the server's reason and adds it.
     pub async fn describe(&self, err: &tokio_postgres::Error) -> String {

@@ -120,16 +120,43 @@ impl CopySink {
         if st.filling.len() == self.chunk && !self.finish_chunk(st, cx) {
             return None;
         }
-        if st.filling.capacity() == 0 {
-            st.filling = self.pool.take(self.chunk);
-        }
-        let take = bytes.len().min(self.chunk - st.filling.len());
-        st.filling.extend_from_slice(&bytes[..take]);
+        let take = self.fill(st, bytes);
         if st.filling.len() == self.chunk {
             // Handed on now if there is room, else before the next byte.
             self.finish_chunk(st, &mut Context::from_waker(std::task::Waker::noop()));
         }
         Some(take)
+    }
+
+    /// Appends bytes up to the end of the chunk being filled; returns how many.
+    fn fill(&self, st: &mut SinkState, bytes: &[u8]) -> usize {
+        if st.filling.capacity() == 0 {
+            st.filling = self.pool.take(self.chunk);
+        }
+        let take = bytes.len().min(self.chunk - st.filling.len());
+        st.filling.extend_from_slice(&bytes[..take]);
+        take
+    }
+
+    /// COPY data that came through tokio-postgres instead (a connection
+    /// left untapped), chunked the same way. No room is waited for: the
+    /// caller is the one who takes the chunks.
+    pub fn feed(&self, mut bytes: &[u8]) {
+        let mut st = self.lock();
+        while !bytes.is_empty() {
+            if st.filling.len() == self.chunk {
+                let full = std::mem::take(&mut st.filling);
+                st.ready.push_back(full);
+            }
+            let take = self.fill(&mut st, bytes);
+            bytes = &bytes[take..];
+        }
+    }
+
+    /// The COPY has ended: its last, partial chunk is finished. A tap does
+    /// this itself; for a connection left untapped the caller does.
+    pub fn flush(&self) {
+        self.end_of_copy(&mut self.lock(), true);
     }
 
     /// Moves the full chunk to the waiting ones if there is room; if not,
@@ -504,6 +531,19 @@ mod tests {
             .unwrap();
         let chunks: Vec<BytesMut> = std::iter::from_fn(|| sink.try_chunk()).collect();
         assert_eq!(chunks.len(), want_data.len().div_ceil(1000));
+        assert!(chunks[..chunks.len() - 1].iter().all(|c| c.len() == 1000));
+    }
+
+    #[test]
+    fn rows_fed_from_an_untapped_connection_are_chunked_alike() {
+        let rows = rows();
+        let sink = CopySink::new(1000, 1, Arc::default());
+        for row in &rows {
+            sink.feed(row);
+        }
+        sink.flush();
+        let chunks: Vec<BytesMut> = std::iter::from_fn(|| sink.try_chunk()).collect();
+        assert_eq!(chunks.concat(), rows.concat());
         assert!(chunks[..chunks.len() - 1].iter().all(|c| c.len() == 1000));
     }
 
