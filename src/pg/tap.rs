@@ -53,9 +53,10 @@ impl ChunkPool {
     }
 }
 
-/// Where a tapped connection's COPY data goes: chunks of exactly `chunk`
-/// bytes, the last of each COPY shorter; at most `depth` wait to be taken
-/// before the connection stops reading (so memory stays bounded).
+/// Where a tapped connection's COPY data goes (or what an untapped one's
+/// caller feeds it): chunks of exactly `chunk` bytes, the last of each COPY
+/// shorter; at most `depth` wait to be taken before a tapped connection
+/// stops reading (so memory stays bounded).
 #[derive(Debug)]
 pub struct CopySink {
     chunk: usize,
